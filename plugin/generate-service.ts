@@ -1,0 +1,50 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { getComments, type GeneratedFile } from "@bufbuild/protoplugin";
+import { grpcType, methodKey, serviceNames } from "./names.js";
+import type { Options } from "./options.js";
+
+/**
+ * generateService prints, for one service, the method table (every label set,
+ * fixed now) and one-line wrappers calling into the runtime.
+ */
+export function generateService(f: GeneratedFile, service: DescService, tsProtoPath: string, options: Options): void {
+  const n = serviceNames(service);
+  const rt = options.runtimeImport;
+  const XService = f.import(n.service, tsProtoPath, true);
+  const XServer = f.import(n.server, tsProtoPath, true);
+  const MethodTable = f.import("MethodTable", rt, true);
+  const ServerMetrics = f.import("ServerMetrics", rt, true);
+  const instrumentServer = f.import("instrumentServer", rt);
+
+  f.print(f.jsDoc(doc(`${n.methods} holds the metric labels of every method of ${service.typeName}, keyed by ts-proto's method name.`, service)));
+  f.print("export const ", n.methods, " = {");
+  for (const method of service.methods) {
+    f.print(f.jsDoc(method, "  "));
+    f.print("  ", propertyKey(methodKey(method)), ": { grpcService: ", f.string(service.typeName), ", grpcMethod: ", f.string(method.name), ", grpcType: ", f.string(grpcType(method)), " },");
+  }
+  f.print("} as const satisfies ", MethodTable, "<keyof ", XService, ">;");
+  f.print();
+  f.print(f.jsDoc(doc(`${n.instrumentServer} wraps an implementation of ${service.typeName} to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(${n.service}, ...).`, service)));
+  f.print("export function ", n.instrumentServer, "(impl: ", XServer, ", metrics?: ", ServerMetrics, "): ", XServer, " {");
+  f.print("  return ", instrumentServer, "(", n.methods, ", impl, metrics);");
+  f.print("}");
+  f.print();
+}
+
+/** doc joins a summary with the service's own comments and where it came from. */
+function doc(summary: string, service: DescService): string {
+  const leading = getComments(service).leading?.trim();
+  const comments = leading === undefined || leading === "" ? "" : `${leading.replace(/^ /gm, "")}\n\n`;
+  return `${summary}\n\n${comments}@generated from service ${service.typeName}`;
+}
+
+const identifierRE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * propertyKey prints an object literal key. "__proto__" is written computed:
+ * written plainly, it would set the object's prototype instead of a key.
+ */
+function propertyKey(key: string): string {
+  if (key === "__proto__") return `["__proto__"]`;
+  return identifierRE.test(key) ? key : JSON.stringify(key);
+}

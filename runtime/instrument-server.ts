@@ -1,0 +1,199 @@
+import type {
+  sendUnaryData,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceError,
+} from "@grpc/grpc-js";
+import { CallReporter } from "./call-reporter.js";
+import { codeOk, codeUnknown, type GrpcType } from "./contract.js";
+import type { MethodRecord } from "./method-record.js";
+import type { MethodTable } from "./method-table.js";
+import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
+import { cancelCode, errorCode, unimplementedError, unknownError, type StatusError } from "./status.js";
+
+type Handler = (call: never, callback?: never) => unknown;
+type Wrapped = (call: never, callback: never) => void;
+
+/**
+ * instrumentServer wraps every method of a grpc-js service implementation
+ * named in the table, returning the object to hand to `server.addService()`.
+ * Generated `instrumentXServer()` functions call it; what a client sees is
+ * unchanged, except that a handler whose promise rejects ends its call with
+ * Unknown instead of leaving it open, and a method the implementation lacks
+ * answers Unimplemented as grpc-js would, and is counted.
+ */
+export function instrumentServer<Impl extends object>(
+  table: MethodTable,
+  impl: Impl,
+  metrics: ServerMetrics = defaultServerMetrics(),
+): Impl {
+  if (!(metrics instanceof ServerMetrics)) {
+    throw new TypeError("instrumentServer: metrics must be a ServerMetrics");
+  }
+  if (impl === null || (typeof impl !== "object" && typeof impl !== "function")) {
+    throw new TypeError("instrumentServer: the implementation must be an object of handlers");
+  }
+  const out: Record<string, Wrapped> = {};
+  for (const key of Object.keys(table)) {
+    const labels = table[key]!;
+    const fn: unknown = (impl as Record<string, unknown>)[key];
+    if (fn !== undefined && typeof fn !== "function") {
+      throw new TypeError(
+        `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is a ${typeof fn}, not a function`,
+      );
+    }
+    // grpc-js calls handlers bound to the implementation; so do we.
+    const handler = fn === undefined ? undefined : (fn as Handler).bind(impl);
+    // defineProperty, not assignment: a key such as "__proto__" must stay an own property.
+    Object.defineProperty(out, key, {
+      value: wrap(labels.grpcType, key, handler, metrics.method(labels)),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out as Impl;
+}
+
+function wrap(type: GrpcType, key: string, handler: Handler | undefined, record: MethodRecord): Wrapped {
+  switch (type) {
+    case "unary":
+      return wrapUnary(key, handler, record) as Wrapped;
+    case "client_stream":
+      return wrapClientStream(key, handler, record) as Wrapped;
+    case "server_stream":
+      return wrapServerStream(key, handler, record) as Wrapped;
+    case "bidi_stream":
+      return wrapBidiStream(key, handler, record) as Wrapped;
+    default:
+      throw new TypeError(`instrumentServer: method ${key} has an unknown grpc_type ${String(type)}`);
+  }
+}
+
+function wrapUnary(key: string, handler: Handler | undefined, record: MethodRecord) {
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+    const r = new CallReporter(record);
+    r.receivedMessage();
+    watchCancel(call, r);
+    const respond = responder(r, callback);
+    if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
+    invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+  };
+}
+
+function wrapClientStream(key: string, handler: Handler | undefined, record: MethodRecord) {
+  return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+    const r = new CallReporter(record);
+    countReceived(call, r);
+    watchCancel(call, r);
+    const respond = responder(r, callback);
+    if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
+    invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+  };
+}
+
+function wrapServerStream(key: string, handler: Handler | undefined, record: MethodRecord) {
+  return (call: ServerWritableStream<unknown, unknown>): void => {
+    const r = new CallReporter(record);
+    r.receivedMessage();
+    watchWritable(call, r);
+    if (handler === undefined) return void call.emit("error", unimplementedError(key));
+    invoke(r, handler, call, undefined, () => failStream(call));
+  };
+}
+
+function wrapBidiStream(key: string, handler: Handler | undefined, record: MethodRecord) {
+  return (call: ServerDuplexStream<unknown, unknown>): void => {
+    const r = new CallReporter(record);
+    countReceived(call, r);
+    watchWritable(call, r);
+    if (handler === undefined) return void call.emit("error", unimplementedError(key));
+    invoke(r, handler, call, undefined, () => failStream(call));
+  };
+}
+
+/**
+ * invoke runs the user's handler. A throw is counted as Unknown and rethrown
+ * for grpc-js to answer, as it does without us; a returned promise that
+ * rejects before the call ended ends it with Unknown through `fail`.
+ */
+function invoke(
+  r: CallReporter,
+  handler: Handler,
+  call: object,
+  callback: sendUnaryData<unknown> | undefined,
+  fail: () => void,
+): void {
+  let result: unknown;
+  try {
+    result = (handler as (call: object, callback?: sendUnaryData<unknown>) => unknown)(call, callback);
+  } catch (err) {
+    r.handled(codeUnknown);
+    throw err;
+  }
+  if (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function") {
+    (result as PromiseLike<unknown>).then(undefined, () => {
+      if (!r.finished) fail();
+    });
+  }
+}
+
+/** responder wraps a unary-response callback: the first answer is counted, then passed on unchanged. */
+function responder(r: CallReporter, callback: sendUnaryData<unknown>): sendUnaryData<unknown> {
+  return (err, value, trailer, flags) => {
+    if (r.handled(err ? errorCode(err) : codeOk) && !err) r.sentMessage();
+    callback(err, value, trailer, flags);
+  };
+}
+
+/** CancellableCall is the part of every grpc-js server call watchCancel uses. */
+interface CancellableCall {
+  on(event: "cancelled", listener: () => void): unknown;
+  getDeadline(): Date | number;
+}
+
+/**
+ * watchCancel counts a call that ends before its handler answered as Canceled
+ * or DeadlineExceeded. grpc-js emits "cancelled" after every call, successful
+ * ones too; by then those are counted, and handled() ignores the event.
+ */
+function watchCancel(call: CancellableCall, r: CallReporter): void {
+  call.on("cancelled", () => r.handled(cancelCode(call)));
+}
+
+/** countReceived counts each request message as grpc-js hands it to the stream. */
+function countReceived(call: ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, r: CallReporter): void {
+  const push = call.push;
+  call.push = function (this: typeof call, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) r.receivedMessage();
+    return push.call(this, chunk, encoding);
+  };
+}
+
+/**
+ * watchWritable follows a server-streaming or bidi call to its end: each
+ * message as the stream hands it to grpc-js is counted as sent; the status is
+ * the one grpc-js sends when the stream finishes, OK unless an error was
+ * emitted (the last one wins, as in grpc-js).
+ */
+function watchWritable(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, r: CallReporter): void {
+  let code = codeOk;
+  // Prepended: grpc-js's own listener ends the stream, and ours must see the code first.
+  call.prependListener("error", (err: unknown) => {
+    code = errorCode(err);
+  });
+  call.on("prefinish", () => r.handled(code));
+  watchCancel(call, r);
+  const write = call._write;
+  call._write = function (this: typeof call, chunk: unknown, encoding: BufferEncoding, cb: (error?: Error | null) => void): void {
+    if (!r.finished) r.sentMessage();
+    write.call(this, chunk, encoding, cb);
+  };
+}
+
+/** failStream ends a stream whose handler rejected with Unknown, unless the handler already ended it. */
+function failStream(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>): void {
+  if (!call.writableEnded) call.emit("error", unknownError satisfies StatusError);
+}

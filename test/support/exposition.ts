@@ -1,0 +1,67 @@
+import type { Registry } from "prom-client";
+
+/**
+ * Exposition is a parsed text exposition: one entry per series, keyed
+ * `name{label="value",...}` with labels sorted, and the HELP and TYPE lines.
+ */
+export interface Exposition {
+  readonly series: Map<string, number>;
+  readonly meta: Map<string, string>;
+}
+
+const lineRE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/;
+const labelRE = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** parseExposition reads Prometheus text format into its canonical form. */
+export function parseExposition(text: string): Exposition {
+  const series = new Map<string, number>();
+  const meta = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const m = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
+    if (m) {
+      meta.set(`${m[1]} ${m[2]}`, m[3]!);
+      continue;
+    }
+    if (line.startsWith("#")) continue;
+    const s = lineRE.exec(line);
+    if (!s) throw new Error(`unparsable exposition line: ${line}`);
+    const labels = [...(s[2] ?? "").matchAll(labelRE)].map(([, k, v]) => `${k}="${v}"`).sort();
+    series.set(`${s[1]}{${labels.join(",")}}`, Number(s[3]));
+  }
+  return { series, meta };
+}
+
+/** key builds the canonical key of one series. */
+export function key(name: string, labels: Record<string, string>): string {
+  const parts = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort();
+  return `${name}{${parts.join(",")}}`;
+}
+
+/** scrape renders a registry and parses it. */
+export async function scrape(registry: Registry): Promise<Exposition> {
+  return parseExposition(await registry.metrics());
+}
+
+/**
+ * comparable drops what differs from run to run (histogram sums and every
+ * bucket but +Inf) and keeps only families starting with prefix.
+ */
+export function comparable(e: Exposition, prefix: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of e.series) {
+    if (!k.startsWith(prefix)) continue;
+    const name = k.slice(0, k.indexOf("{"));
+    if (name.endsWith("_sum")) continue;
+    if (name.endsWith("_bucket") && !k.includes('le="+Inf"')) continue;
+    out.set(k, v);
+  }
+  return out;
+}
+
+/** nonZero returns the series whose value is not 0, as a plain object for readable diffs. */
+export function nonZero(m: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...m].filter(([, v]) => v !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

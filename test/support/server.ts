@@ -1,0 +1,39 @@
+import { credentials, Server, ServerCredentials, type ChannelOptions, type Client } from "@grpc/grpc-js";
+
+/** Running is a grpc-js server listening on 127.0.0.1 at a port the OS chose. */
+export interface Running {
+  readonly server: Server;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** startServer starts a grpc-js server on 127.0.0.1:0 after `setup` added its services. */
+export async function startServer(setup: (server: Server) => void): Promise<Running> {
+  const server = new Server();
+  setup(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    server,
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.forceShutdown();
+        resolve();
+      }),
+  };
+}
+
+/** ClientCtor is the shape of ts-proto's generated `XClient` constructors. */
+export type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ChannelOptions>) => C;
+
+/** connect makes an insecure client of address. */
+export function connect<C extends Client>(ctor: ClientCtor<C>, address: string): C {
+  return new ctor(address, credentials.createInsecure());
+}
+
+/** deadline returns a deadline ms from now: every test call has one, so a hang fails fast. */
+export function deadline(ms = 5_000): Date {
+  return new Date(Date.now() + ms);
+}

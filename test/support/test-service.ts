@@ -1,0 +1,81 @@
+import type { sendUnaryData, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream, ServiceError } from "@grpc/grpc-js";
+import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../../testdata/gen/test.js";
+
+/** listResponses is how many responses PingList sends, as go-grpc-prometheus's test service. */
+export const listResponses = 20;
+
+function statusError(code: number, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * testService implements the conformance service of test.proto with the
+ * behaviour written in its comments, as the Go reference's service does.
+ */
+export const testService: TestServiceServer = {
+  pingEmpty(_call: ServerUnaryCall<Empty, PingResponse>, callback: sendUnaryData<PingResponse>) {
+    callback(null, { Value: "I like kittens.", counter: 42 });
+  },
+
+  ping(call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) {
+    const respond = () => callback(null, { Value: call.request.value, counter: 42 });
+    if (call.request.sleepTimeMs > 0) setTimeout(respond, call.request.sleepTimeMs);
+    else respond();
+  },
+
+  pingError(call: ServerUnaryCall<PingRequest, Empty>, callback: sendUnaryData<Empty>) {
+    callback(statusError(call.request.errorCodeReturned, "Userspace error."));
+  },
+
+  async pingList(call: ServerWritableStream<PingRequest, PingResponse>) {
+    const { errorCodeReturned, sleepTimeMs, value } = call.request;
+    if (errorCodeReturned !== 0) {
+      call.emit("error", statusError(errorCodeReturned, "foobar"));
+      return;
+    }
+    for (let i = 0; i < listResponses; i++) {
+      if (sleepTimeMs > 0) await sleep(sleepTimeMs);
+      if (call.cancelled) return;
+      call.write({ Value: value, counter: i });
+    }
+    call.end();
+  },
+
+  pingClientStream(call: ServerReadableStream<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) {
+    let count = 0;
+    let failWith = 0;
+    call.on("data", (req: PingRequest) => {
+      count++;
+      if (failWith === 0) failWith = req.errorCodeReturned;
+    });
+    call.on("end", () => {
+      if (failWith !== 0) callback(statusError(failWith, "foobar"));
+      else callback(null, { Value: "", counter: count });
+    });
+  },
+
+  pingStream(call: ServerDuplexStream<PingRequest, PingResponse>) {
+    let i = 0;
+    let done = false;
+    call.on("data", (req: PingRequest) => {
+      if (done) return;
+      if (req.errorCodeReturned !== 0) {
+        done = true;
+        call.emit("error", statusError(req.errorCodeReturned, "foobar"));
+        return;
+      }
+      const reply = () => {
+        if (!done && !call.cancelled) call.write({ Value: req.value, counter: i++ });
+      };
+      if (req.sleepTimeMs > 0) setTimeout(reply, req.sleepTimeMs);
+      else reply();
+    });
+    call.on("end", () => {
+      if (done) return;
+      done = true;
+      call.end();
+    });
+  },
+};
