@@ -11,7 +11,7 @@ import { codeOk, codeUnknown, type GrpcType } from "./contract.js";
 import type { MethodRecord } from "./method-record.js";
 import type { MethodTable } from "./method-table.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
-import { cancelCode, errorCode, unimplementedError, unknownError, type StatusError } from "./status.js";
+import { answerCode, cancelCode, errorCode, unimplementedError, unknownError, type StatusError } from "./status.js";
 
 type Handler = (call: never, callback?: never) => unknown;
 type Wrapped = (call: never, callback: never) => void;
@@ -77,7 +77,7 @@ function wrapUnary(key: string, handler: Handler | undefined, record: MethodReco
     const r = new CallReporter(record);
     r.receivedMessage();
     watchCancel(call, r);
-    const respond = responder(r, callback);
+    const respond = responder(call, r, callback);
     if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
     invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
   };
@@ -88,7 +88,7 @@ function wrapClientStream(key: string, handler: Handler | undefined, record: Met
     const r = new CallReporter(record);
     countReceived(call, r);
     watchCancel(call, r);
-    const respond = responder(r, callback);
+    const respond = responder(call, r, callback);
     if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
     invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
   };
@@ -141,9 +141,10 @@ function invoke(
 }
 
 /** responder wraps a unary-response callback: the first answer is counted, then passed on unchanged. */
-function responder(r: CallReporter, callback: sendUnaryData<unknown>): sendUnaryData<unknown> {
+function responder(call: CancellableCall, r: CallReporter, callback: sendUnaryData<unknown>): sendUnaryData<unknown> {
   return (err, value, trailer, flags) => {
-    if (r.handled(err ? errorCode(err) : codeOk) && !err) r.sentMessage();
+    const code = answerCode(call, err ? errorCode(err) : codeOk);
+    if (r.handled(code) && code === codeOk) r.sentMessage();
     callback(err, value, trailer, flags);
   };
 }
@@ -184,7 +185,7 @@ function watchWritable(call: ServerWritableStream<unknown, unknown> | ServerDupl
   call.prependListener("error", (err: unknown) => {
     code = errorCode(err);
   });
-  call.on("prefinish", () => r.handled(code));
+  call.on("prefinish", () => r.handled(answerCode(call, code)));
   watchCancel(call, r);
   const write = call._write;
   call._write = function (this: typeof call, chunk: unknown, encoding: BufferEncoding, cb: (error?: Error | null) => void): void {

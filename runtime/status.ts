@@ -35,6 +35,17 @@ export function cancelCode(call: DeadlineCall): number {
   return Number.isFinite(ms) && Date.now() >= ms - deadlineSlackMs ? codeDeadlineExceeded : codeCanceled;
 }
 
+/**
+ * answerCode returns the code a client sees for a handler's answer: the
+ * answer's own, unless the call's deadline has already passed, in which case
+ * the client has seen DeadlineExceeded whatever comes after.
+ */
+export function answerCode(call: DeadlineCall, code: number): number {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) && Date.now() > ms ? codeDeadlineExceeded : code;
+}
+
 /** StatusError is the error shape grpc-js turns into a status: a code and details. */
 export interface StatusError {
   readonly code: number;

@@ -1,0 +1,101 @@
+import { Metadata } from "@grpc/grpc-js";
+import type { InventoryUpdate, ShopServiceClient } from "./gen/shop/v1/shop.js";
+
+/** Call makes one RPC and resolves when it has ended, whatever its status. */
+type Call = (client: ShopServiceClient) => Promise<void>;
+
+/** options gives every call a deadline, so nothing the demo starts can hang. */
+const options = (ms = 2_000) => ({ deadline: Date.now() + ms });
+
+function getProduct(id: string): Call {
+  return (client) => new Promise((resolve) => client.getProduct({ id }, new Metadata(), options(), () => resolve()));
+}
+
+function listProducts(nameContains: string, limit: number, deadlineMs?: number): Call {
+  return (client) =>
+    new Promise((resolve) => {
+      const s = client.listProducts({ nameContains, limit }, new Metadata(), options(deadlineMs));
+      s.on("data", () => {});
+      s.on("error", () => {}); // the status below says it all; an unhandled "error" would throw
+      s.on("status", () => resolve());
+    });
+}
+
+function uploadInventory(updates: readonly InventoryUpdate[]): Call {
+  return (client) =>
+    new Promise((resolve) => {
+      const s = client.uploadInventory(new Metadata(), options(), () => resolve());
+      for (const u of updates) s.write(u);
+      s.end();
+    });
+}
+
+/** priceWatch asks for each id; with cancel it asks for the first only and hangs up on its quote. */
+function priceWatch(ids: readonly string[], cancel = false): Call {
+  return (client) =>
+    new Promise((resolve) => {
+      const s = client.priceWatch(new Metadata(), options());
+      s.on("data", () => {
+        if (cancel) s.cancel();
+      });
+      s.on("error", () => {});
+      s.on("status", () => resolve());
+      if (cancel) return void s.write({ productId: ids[0]! });
+      for (const productId of ids) s.write({ productId });
+      s.end();
+    });
+}
+
+const sku = (i: number) => `sku-${(i % 6) + 1}`;
+
+/**
+ * plan is the demo's traffic, 200 calls, the same on every run: mostly
+ * successes, and some of every failure the service has.
+ */
+export function plan(): Call[] {
+  const unary: Call[] = [];
+  for (let i = 0; i < 100; i++) {
+    if (i % 25 === 3) unary.push(getProduct("")); // InvalidArgument
+    else if (i % 20 === 19) unary.push(getProduct(`legacy-${i}`)); // Unknown: the handler throws
+    else if (i % 10 === 7) unary.push(getProduct("sku-404")); // NotFound
+    else unary.push(getProduct(sku(i)));
+  }
+  const lists: Call[] = [];
+  const names = ["", "Moka", "Milk", "o", "kettle"];
+  for (let i = 0; i < 40; i++) {
+    if (i % 8 === 0) lists.push(listProducts("", -1)); // InvalidArgument
+    else if (i % 10 === 5) lists.push(listProducts("", 0, 5)); // DeadlineExceeded: 6 products take ~12ms
+    else lists.push(listProducts(names[i % names.length]!, i % 4));
+  }
+  const uploads: Call[] = [];
+  for (let i = 0; i < 30; i++) {
+    if (i % 6 === 0) uploads.push(uploadInventory([{ productId: "sku-404", delta: 1 }])); // NotFound
+    else if (i % 7 === 3) uploads.push(uploadInventory([{ productId: sku(i), delta: -1_000 }])); // FailedPrecondition
+    else uploads.push(uploadInventory([{ productId: sku(i), delta: 3 }, { productId: sku(i + 1), delta: -1 }, { productId: sku(i), delta: -2 }]));
+  }
+  const watches: Call[] = [];
+  for (let i = 0; i < 30; i++) {
+    if (i % 5 === 4) watches.push(priceWatch([sku(i), "sku-404", sku(i + 1)])); // NotFound mid-stream
+    else if (i % 10 === 2) watches.push(priceWatch([sku(i)], true)); // Canceled by the client
+    else watches.push(priceWatch([sku(i), sku(i + 1), sku(i + 2), sku(i + 3)]));
+  }
+  return interleave([unary, lists, uploads, watches]);
+}
+
+/** interleave merges the lists round-robin, so every method sees traffic throughout the run. */
+function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; out.length < lists.reduce((n, l) => n + l.length, 0); i++) {
+    for (const l of lists) if (i < l.length) out.push(l[i]!);
+  }
+  return out;
+}
+
+/** drive makes every call of the plan, at most `concurrency` at a time. */
+export async function drive(client: ShopServiceClient, calls: readonly Call[], concurrency = 8): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < calls.length) await calls[next++]!(client);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

@@ -1,0 +1,96 @@
+import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
+import { onTestFinished } from "vitest";
+import { ServerMetrics, type ServerMetricsOptions } from "../../runtime/index.js";
+import { TestServiceClient, TestServiceService, type TestServiceServer } from "../../testdata/gen/test.js";
+import { instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
+import { key, scrape, type Exposition } from "./exposition.js";
+import { connect, startServer } from "./server.js";
+
+export const service = "mwitkow.testproto.TestService";
+
+/** TestServiceMethods lists the conformance service's methods with their grpc_type. */
+export const methods = [
+  ["PingEmpty", "unary"],
+  ["Ping", "unary"],
+  ["PingError", "unary"],
+  ["PingList", "server_stream"],
+  ["PingClientStream", "client_stream"],
+  ["PingStream", "bidi_stream"],
+] as const;
+
+export type MethodName = (typeof methods)[number][0];
+
+/** labels returns the label set of a conformance method. */
+export function labels(method: MethodName): Record<string, string> {
+  const type = methods.find(([m]) => m === method)![1];
+  return { grpc_method: method, grpc_service: service, grpc_type: type };
+}
+
+/** Harness is an instrumented conformance server on its own Registry, with a client. */
+export interface Harness {
+  readonly registry: Registry;
+  readonly metrics: ServerMetrics;
+  readonly client: TestServiceClient;
+  readonly address: string;
+  /** value reads one series of a conformance method, 0 if absent is NOT assumed: absent throws. */
+  value(name: string, method: MethodName, extra?: Record<string, string>): Promise<number>;
+  /** waitFor polls until the series reaches want, so a test waits on the event, not on a sleep. */
+  waitFor(name: string, method: MethodName, extra: Record<string, string>, want: number): Promise<void>;
+  scrape(): Promise<Exposition>;
+}
+
+/**
+ * harness starts the conformance server, instrumented, on 127.0.0.1:0 with a
+ * fresh Registry, and closes server and client when the test finishes.
+ */
+export async function harness(
+  impl: TestServiceServer | UntypedServiceImplementation = {},
+  options: Omit<ServerMetricsOptions, "registry"> = {},
+): Promise<Harness> {
+  const registry = new Registry();
+  const metrics = new ServerMetrics({ ...options, registry });
+  const running = await startServer((s) =>
+    s.addService(TestServiceService, instrumentTestServiceServer(impl as TestServiceServer, metrics)),
+  );
+  const client = connect(TestServiceClient, running.address);
+  onTestFinished(async () => {
+    client.close();
+    await running.close();
+  });
+  const value = async (name: string, method: MethodName, extra: Record<string, string> = {}) => {
+    const k = key(name, { ...labels(method), ...extra });
+    const v = (await scrape(registry)).series.get(k);
+    if (v === undefined) throw new Error(`no series ${k}`);
+    return v;
+  };
+  return {
+    registry,
+    metrics,
+    client,
+    address: running.address,
+    value,
+    scrape: () => scrape(registry),
+    async waitFor(name, method, extra, want) {
+      const until = Date.now() + 5_000;
+      let last = await value(name, method, extra);
+      while (last !== want && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        last = await value(name, method, extra);
+      }
+      if (last !== want) throw new Error(`${name} of ${method} stayed at ${last}, expected ${want}`);
+    },
+  };
+}
+
+/** handledCodes returns every non-zero grpc_server_handled_total of a method, by code. */
+export async function handledCodes(h: Harness, method: MethodName): Promise<Record<string, number>> {
+  const e = await h.scrape();
+  const out: Record<string, number> = {};
+  const prefix = "grpc_server_handled_total{";
+  for (const [k, v] of e.series) {
+    if (!k.startsWith(prefix) || !k.includes(`grpc_method="${method}"`) || v === 0) continue;
+    out[/grpc_code="([^"]*)"/.exec(k)![1]!] = v;
+  }
+  return out;
+}
