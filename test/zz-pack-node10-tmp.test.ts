@@ -1,0 +1,195 @@
+/**
+ * The package tried as a new user would: packed by `npm pack`, installed from
+ * the tarball into two fresh projects outside the repo (one ESM, one
+ * CommonJS), code generated there by buf with ts-proto beside our plugin,
+ * compiled by the project's own strict tsc, and a server run under plain node.
+ * Nothing here resolves back into the repo's sources or node_modules.
+ */
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { key, parseExposition } from "./support/exposition.js";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+
+/** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
+const deps = ["@grpc/grpc-js", "prom-client", "ts-proto", "@bufbuild/buf", "typescript", "@types/node"].map(
+  (name) => `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`,
+);
+
+/**
+ * Project is one fresh project. The CommonJS one uses NodeNext resolution in
+ * a package without "type": with the classic `moduleResolution: node10`, tsc
+ * cannot see the "exports" map and so not protoc-gen-grpc-prom/runtime (see
+ * the package's typesVersions, which it lacks today).
+ */
+interface Project {
+  readonly kind: "esm" | "cjs";
+  readonly packageJson: object;
+  readonly tsProtoOpts: readonly string[];
+  readonly pluginOpts: readonly string[];
+  /** tsProtoImport is how the generated wrapper must import ts-proto's file. */
+  readonly tsProtoImport: string;
+}
+
+const projects: readonly Project[] = [
+  { kind: "esm", packageJson: { type: "module" }, tsProtoOpts: ["outputServices=grpc-js", "importSuffix=.js"], pluginOpts: ["target=ts", "import_extension=js"], tsProtoImport: `from "./test.js"` },
+  { kind: "cjs", packageJson: {}, tsProtoOpts: ["outputServices=grpc-js"], pluginOpts: ["target=ts"], tsProtoImport: `from "./test"` },
+];
+
+const tsconfigOf = (p: Project) => ({
+  compilerOptions: { target: "ES2022", module: p.kind === "cjs" ? "commonjs" : "NodeNext", moduleResolution: p.kind === "cjs" ? "node10" : "NodeNext", strict: true, types: ["node"], rootDir: "src", outDir: "dist" },
+  include: ["src"] });
+
+const bufGenYaml = (p: Project) => `version: v2
+clean: true
+inputs:
+  - directory: proto
+plugins:
+  - local: protoc-gen-ts_proto
+    out: src/gen
+    opt: [${p.tsProtoOpts.join(", ")}]
+  - local: protoc-gen-grpc-prom
+    out: src/gen
+    opt: [${p.pluginOpts.join(", ")}]
+`;
+
+/** serverTs is valid in both module kinds: relative ".js" specifiers resolve under NodeNext either way, and no top-level await. */
+const serverTs = `import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
+import { ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { TestServiceClient, TestServiceService, type TestServiceServer } from "./gen/test.js";
+import { instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+
+const impl: TestServiceServer = {
+  pingEmpty: (_call, callback) => callback(null, { Value: "I like kittens.", counter: 42 }),
+  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
+  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
+  pingList: (call) => call.end(),
+  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
+  pingStream: (call) => call.end(),
+};
+
+async function main(): Promise<void> {
+  const registry = new Registry();
+  const metrics = new ServerMetrics({ registry });
+  const server = new Server();
+  server.addService(TestServiceService, instrumentTestServiceServer(impl, metrics));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const client = new TestServiceClient("127.0.0.1:" + port, credentials.createInsecure());
+  const options = () => ({ deadline: new Date(Date.now() + 5_000) });
+  await new Promise<void>((resolve, reject) => client.pingEmpty({}, new Metadata(), options(), (err) => (err ? reject(err) : resolve())));
+  const req = { value: "x", sleepTimeMs: 0, errorCodeReturned: status.NOT_FOUND };
+  const code = await new Promise<number | undefined>((resolve) => client.pingError(req, new Metadata(), options(), (err) => resolve(err?.code)));
+  if (code !== status.NOT_FOUND) throw new Error("PingError ended with code " + code);
+  client.close();
+  server.forceShutdown();
+  process.stdout.write(await registry.metrics());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+`;
+
+/**
+ * childEnv is the environment of every child process. npx and npm scripts
+ * describe their own invocation in npm_* variables (npm_config_call would
+ * even replace what an inner npx runs), so those go; npm_config_* settings
+ * such as the cache or registry stay. PATH leads with the project's
+ * node_modules/.bin, where buf looks up its `local` plugins.
+ */
+function childEnv(dir: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_(?!config_)|npm_config_(call|local_prefix)$|init_cwd$)/i.test(k)));
+  return { ...env, PATH: [join(dir, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
+}
+
+/** run runs a command in cwd with a time limit, rejecting with its exit status and output so a failure explains itself. */
+function run(cwd: string, cmd: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, env: childEnv(cwd), timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const how = err.killed ? `killed after ${timeoutMs} ms` : `exit code ${String(err.code)}`;
+      reject(new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} failed (${how})\n--- stderr\n${stderr}\n--- stdout\n${stdout.slice(-4000)}`));
+    });
+  });
+}
+
+let root: string | undefined;
+/** setup holds each project's outcome of install, generate and compile: undefined when all went well. */
+const setup = new Map<Project["kind"], Error | undefined>();
+
+/** prepare makes one project from nothing up to its compiled dist/. */
+async function prepare(p: Project, dir: string, tarball: string): Promise<void> {
+  mkdirSync(join(dir, "proto"), { recursive: true });
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `pack-test-${p.kind}`, private: true, ...p.packageJson }, null, 2));
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfigOf(p), null, 2));
+  writeFileSync(join(dir, "buf.gen.yaml"), bufGenYaml(p));
+  writeFileSync(join(dir, "src", "server.ts"), serverTs);
+  copyFileSync(join(repo, "testdata", "proto", "test.proto"), join(dir, "proto", "test.proto"));
+  // --prefer-offline: the cache is warm from the repo's own install.
+  await run(dir, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...deps], 180_000);
+  await run(dir, "npx", ["buf", "generate"], 60_000);
+  await run(dir, "npx", ["tsc", "-p", "."], 90_000);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "grpc-prom-pack-"));
+  const packDir = join(root, "pack");
+  mkdirSync(packDir);
+  // npm pack runs prepack (the build), so the tarball holds what a publish would.
+  await run(repo, "npm", ["pack", "--pack-destination", packDir], 120_000);
+  const tarballs = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
+  if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.join(", ") || "no tarball"} in ${packDir}`);
+  const tarball = join(packDir, tarballs[0]!);
+  // Both projects at once: installing is most of this test's time.
+  const outcomes = await Promise.allSettled(projects.map((p) => prepare(p, join(root!, p.kind), tarball)));
+  projects.forEach((p, i) => {
+    const o = outcomes[i]!;
+    setup.set(p.kind, o.status === "rejected" ? (o.reason as Error) : undefined);
+  });
+}, 240_000);
+
+afterAll(() => {
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+});
+
+const service = "mwitkow.testproto.TestService";
+const labels = (method: string, type: string) => ({ grpc_method: method, grpc_service: service, grpc_type: type });
+
+describe.each(projects)("a fresh $kind project using the packed tarball", (p) => {
+  const dir = () => join(root!, p.kind);
+
+  it("installs it, generates with buf beside ts-proto and compiles with strict tsc", () => {
+    expect(setup.get(p.kind)?.message).toBeUndefined();
+  });
+
+  it("gets a generated file importing the runtime by its package name", () => {
+    const file = join(dir(), "src", "gen", "test_grpc_prom.ts");
+    expect(existsSync(file), `${file} was not generated`).toBe(true);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain(`from "protoc-gen-grpc-prom/runtime"`);
+    expect(text).toContain(p.tsProtoImport);
+  });
+
+  it("runs an instrumented server under node and exposes its series", async () => {
+    expect(setup.get(p.kind)?.message).toBeUndefined();
+    const { stdout } = await run(dir(), process.execPath, ["dist/server.js"], 20_000);
+    const series = Object.fromEntries(parseExposition(stdout).series);
+    expect(series, stdout).toMatchObject({
+      [key("grpc_server_started_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_server_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" })]: 1,
+      [key("grpc_server_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })]: 1,
+      // Pre-registered: a method never called is present at zero from the first scrape.
+      [key("grpc_server_started_total", labels("PingList", "server_stream"))]: 0,
+      [key("grpc_server_handled_total", { ...labels("PingList", "server_stream"), grpc_code: "OK" })]: 0,
+    });
+  });
+});
