@@ -11,11 +11,14 @@ function getProduct(id: string): Call {
   return (client) => new Promise((resolve) => client.getProduct({ id }, new Metadata(), options(), () => resolve()));
 }
 
-function listProducts(nameContains: string, limit: number, deadlineMs?: number): Call {
+/** listProducts reads every product; with hangUp it cancels the call on the first one. */
+function listProducts(nameContains: string, limit: number, { deadlineMs = 2_000, hangUp = false } = {}): Call {
   return (client) =>
     new Promise((resolve) => {
       const s = client.listProducts({ nameContains, limit }, new Metadata(), options(deadlineMs));
-      s.on("data", () => {});
+      s.on("data", () => {
+        if (hangUp) s.cancel();
+      });
       s.on("error", () => {}); // the status below says it all; an unhandled "error" would throw
       s.on("status", () => resolve());
     });
@@ -30,17 +33,13 @@ function uploadInventory(updates: readonly InventoryUpdate[]): Call {
     });
 }
 
-/** priceWatch asks for each id; with cancel it asks for the first only and hangs up on its quote. */
-function priceWatch(ids: readonly string[], cancel = false): Call {
+function priceWatch(ids: readonly string[]): Call {
   return (client) =>
     new Promise((resolve) => {
       const s = client.priceWatch(new Metadata(), options());
-      s.on("data", () => {
-        if (cancel) s.cancel();
-      });
+      s.on("data", () => {});
       s.on("error", () => {});
       s.on("status", () => resolve());
-      if (cancel) return void s.write({ productId: ids[0]! });
       for (const productId of ids) s.write({ productId });
       s.end();
     });
@@ -64,7 +63,8 @@ export function plan(): Call[] {
   const names = ["", "Moka", "Milk", "o", "kettle"];
   for (let i = 0; i < 40; i++) {
     if (i % 8 === 0) lists.push(listProducts("", -1)); // InvalidArgument
-    else if (i % 10 === 5) lists.push(listProducts("", 0, 5)); // DeadlineExceeded: 6 products take ~12ms
+    else if (i % 10 === 5) lists.push(listProducts("", 0, { deadlineMs: 5 })); // DeadlineExceeded: 6 products take ~12ms
+    else if (i % 10 === 2) lists.push(listProducts("", 0, { hangUp: true })); // Canceled by the client
     else lists.push(listProducts(names[i % names.length]!, i % 4));
   }
   const uploads: Call[] = [];
@@ -76,7 +76,6 @@ export function plan(): Call[] {
   const watches: Call[] = [];
   for (let i = 0; i < 30; i++) {
     if (i % 5 === 4) watches.push(priceWatch([sku(i), "sku-404", sku(i + 1)])); // NotFound mid-stream
-    else if (i % 10 === 2) watches.push(priceWatch([sku(i)], true)); // Canceled by the client
     else watches.push(priceWatch([sku(i), sku(i + 1), sku(i + 2), sku(i + 3)]));
   }
   return interleave([unary, lists, uploads, watches]);

@@ -40,6 +40,7 @@ const projects: readonly Project[] = [
   { kind: "cjs", packageJson: {}, tsProtoOpts: ["outputServices=grpc-js"], pluginOpts: ["target=ts"], tsProtoImport: `from "./test"` },
 ];
 
+/** tsconfig is strict and leaves skipLibCheck off, so the .d.ts files we ship are checked too. */
 const tsconfig = {
   compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: ["node"], rootDir: "src", outDir: "dist" },
   include: ["src"],

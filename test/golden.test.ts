@@ -1,0 +1,104 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { Project, ts } from "ts-morph";
+import { afterAll, describe, expect, it } from "vitest";
+import { buf, repo } from "./support/plugin.js";
+
+const gen = join(repo, "testdata", "gen");
+
+function tree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(relative(dir, path), readFileSync(path, "utf8"));
+  }
+  return out;
+}
+
+describe("golden generated code in testdata/gen", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "grpc-prom-golden-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("is what buf.gen.yaml generates now (run `npm run generate` and commit when this fails)", () => {
+    const template = readFileSync(join(repo, "buf.gen.yaml"), "utf8").replaceAll("out: testdata/gen", `out: ${scratch}`);
+    expect(template).toContain(scratch);
+    writeFileSync(join(scratch, "buf.gen.yaml"), template);
+    execFileSync(buf, ["generate", "--template", join(scratch, "buf.gen.yaml")], { cwd: repo, stdio: "pipe", timeout: 120_000 });
+    const fresh = tree(scratch);
+    fresh.delete("buf.gen.yaml");
+    const golden = tree(gen);
+    expect([...fresh.keys()].sort()).toEqual([...golden.keys()].sort());
+    for (const [name, text] of golden) expect(fresh.get(name), name).toBe(text);
+  });
+});
+
+describe("the generated code under strict TypeScript", () => {
+  const project = new Project({
+    compilerOptions: {
+      strict: true,
+      noUnusedLocals: true,
+      noImplicitReturns: true,
+      exactOptionalPropertyTypes: true,
+      verbatimModuleSyntax: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ["node"],
+      skipLibCheck: true,
+      noEmit: true,
+      baseUrl: repo,
+      paths: { "protoc-gen-grpc-prom/runtime": ["runtime/index.ts"] },
+    },
+  });
+  project.addSourceFilesAtPaths(join(gen, "**/*.ts"));
+
+  function diagnostics(extra?: { name: string; text: string }): string[] {
+    const file = extra && project.createSourceFile(join(gen, extra.name), extra.text, { overwrite: true });
+    try {
+      return project.getPreEmitDiagnostics().map((d) => {
+        const where = d.getSourceFile()?.getFilePath() ?? "";
+        return `${relative(repo, where)}:${d.getLineNumber() ?? 0}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n")}`;
+      });
+    } finally {
+      if (file) project.removeSourceFile(file);
+    }
+  }
+
+  it("type-checks, every generated file", () => {
+    expect(project.getSourceFiles().map((f) => relative(gen, f.getFilePath())).filter((p) => p.endsWith("_grpc_prom.ts")).sort()).toEqual([
+      "acme/deeply/nested/v1/inventory_grpc_prom.ts",
+      "multi_grpc_prom.ts",
+      "nopackage_grpc_prom.ts",
+      "test_grpc_prom.ts",
+    ]);
+    expect(diagnostics()).toEqual([]);
+  });
+
+  it("types instrumentXServer as taking and returning ts-proto's XServer", () => {
+    const fn = project.getSourceFileOrThrow(join(gen, "test_grpc_prom.ts")).getFunctionOrThrow("instrumentTestServiceServer");
+    expect(fn.getParameters().map((p) => p.getType().getText(fn))).toEqual(["TestServiceServer", "ServerMetrics | undefined"]);
+    expect(fn.getReturnType().getText(fn)).toBe("TestServiceServer");
+  });
+
+  it("makes the compiler reject a method table whose keys differ from ts-proto's", () => {
+    const text = `import type { MethodTable } from "protoc-gen-grpc-prom/runtime";
+import type { TestServiceService } from "./test.js";
+export const wrong = {
+  pingEmpty: { grpcService: "s", grpcMethod: "PingEmpty", grpcType: "unary" },
+} as const satisfies MethodTable<keyof TestServiceService>;
+`;
+    const errors = diagnostics({ name: "wrong_table.ts", text });
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toContain("is missing the following properties");
+  });
+
+  it("rejects an implementation that lacks a method's right signature", () => {
+    const text = `import { instrumentTestServiceServer } from "./test_grpc_prom.js";
+export const s = instrumentTestServiceServer({ ping: (x: number) => x });
+`;
+    expect(diagnostics({ name: "wrong_impl.ts", text }).length).toBeGreaterThan(0);
+  });
+});
