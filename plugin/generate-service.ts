@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { getComments, type GeneratedFile } from "@bufbuild/protoplugin";
+import { type GeneratedFile, getComments } from "@bufbuild/protoplugin";
 import { grpcType, methodKey, serviceNames } from "./names.js";
 import type { Options } from "./options.js";
 
@@ -16,16 +16,50 @@ export function generateService(f: GeneratedFile, service: DescService, tsProtoP
   const ServerMetrics = f.import("ServerMetrics", rt, true);
   const instrumentServer = f.import("instrumentServer", rt);
 
-  f.print(f.jsDoc(doc(`${n.methods} holds the metric labels of every method of ${service.typeName}, keyed by ts-proto's method name.`, service)));
+  f.print(
+    f.jsDoc(
+      doc(
+        `${n.methods} holds the metric labels of every method of ${service.typeName}, keyed by ts-proto's method name.`,
+        service,
+      ),
+    ),
+  );
   f.print("export const ", n.methods, " = {");
   for (const method of service.methods) {
     f.print(f.jsDoc(method, "  "));
-    f.print("  ", propertyKey(methodKey(method)), ": { grpcService: ", f.string(service.typeName), ", grpcMethod: ", f.string(method.name), ", grpcType: ", f.string(grpcType(method)), " },");
+    f.print(
+      "  ",
+      propertyKey(methodKey(method)),
+      ": { grpcService: ",
+      f.string(service.typeName),
+      ", grpcMethod: ",
+      f.string(method.name),
+      ", grpcType: ",
+      f.string(grpcType(method)),
+      " },",
+    );
   }
   f.print("} as const satisfies ", MethodTable, "<keyof ", XService, ">;");
   f.print();
-  f.print(f.jsDoc(doc(`${n.instrumentServer} wraps an implementation of ${service.typeName} to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(${n.service}, ...).`, service)));
-  f.print("export function ", n.instrumentServer, "(impl: ", XServer, ", metrics?: ", ServerMetrics, "): ", XServer, " {");
+  f.print(
+    f.jsDoc(
+      doc(
+        `${n.instrumentServer} wraps an implementation of ${service.typeName} to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(${n.service}, ...).`,
+        service,
+      ),
+    ),
+  );
+  f.print(
+    "export function ",
+    n.instrumentServer,
+    "(impl: ",
+    XServer,
+    ", metrics?: ",
+    ServerMetrics,
+    "): ",
+    XServer,
+    " {",
+  );
   f.print("  return ", instrumentServer, "(", n.methods, ", impl, metrics);");
   f.print("}");
   f.print();

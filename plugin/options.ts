@@ -31,7 +31,9 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Op
         break;
       case "ts_proto_file_suffix":
         if (!suffixRE.test(value)) {
-          throw new Error(`option ts_proto_file_suffix=${value}: a file suffix may hold only letters, digits, "_", "-" and "."`);
+          throw new Error(
+            `option ts_proto_file_suffix=${value}: a file suffix may hold only letters, digits, "_", "-" and "."`,
+          );
         }
         tsProtoFileSuffix = value;
         break;

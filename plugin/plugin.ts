@@ -1,7 +1,7 @@
 import { createEcmaScriptPlugin, type Schema } from "@bufbuild/protoplugin";
 import { generateService } from "./generate-service.js";
 import { tsProtoImportPath } from "./names.js";
-import { parseOptions, type Options } from "./options.js";
+import { type Options, parseOptions } from "./options.js";
 import { version } from "./version.js";
 
 /**
@@ -30,5 +30,5 @@ function generateTs(schema: Schema<Options>): void {
 // ts-proto emits TypeScript only, and the generated wrappers import its files,
 // so TypeScript is the only output that makes sense beside it.
 function unsupportedTarget(): never {
-  throw new Error('protoc-gen-grpc-prom emits TypeScript beside ts-proto\'s files: set the option target=ts');
+  throw new Error("protoc-gen-grpc-prom emits TypeScript beside ts-proto's files: set the option target=ts");
 }

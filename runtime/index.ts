@@ -1,18 +1,18 @@
 export {
+  defaultBuckets,
+  type GrpcType,
   grpcCodeName,
   grpcCodeNames,
   grpcTypes,
-  defaultBuckets,
-  serverMetricDefs,
-  type GrpcType,
   type MetricDef,
+  serverMetricDefs,
 } from "./contract.js";
+export { instrumentServer } from "./instrument-server.js";
 export type { MethodLabels, MethodTable } from "./method-table.js";
 export {
-  ServerMetrics,
   defaultServerMetrics,
   type HistogramOptions,
   type ServerHistogramOptions,
+  ServerMetrics,
   type ServerMetricsOptions,
 } from "./server-metrics.js";
-export { instrumentServer } from "./instrument-server.js";

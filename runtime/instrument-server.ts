@@ -1,17 +1,17 @@
 import type {
-  sendUnaryData,
   ServerDuplexStream,
   ServerReadableStream,
   ServerUnaryCall,
   ServerWritableStream,
   ServiceError,
+  sendUnaryData,
 } from "@grpc/grpc-js";
 import { CallReporter } from "./call-reporter.js";
 import { codeOk, codeUnknown, type GrpcType } from "./contract.js";
 import type { MethodRecord } from "./method-record.js";
 import type { MethodTable } from "./method-table.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
-import { answerCode, cancelCode, errorCode, unimplementedError, unknownError, type StatusError } from "./status.js";
+import { answerCode, cancelCode, errorCode, type StatusError, unimplementedError, unknownError } from "./status.js";
 
 type Handler = (call: never, callback?: never) => unknown;
 type Wrapped = (call: never, callback: never) => void;
@@ -78,8 +78,8 @@ function wrapUnary(key: string, handler: Handler | undefined, record: MethodReco
     r.receivedMessage();
     watchCancel(call, r);
     const respond = responder(call, r, callback);
-    if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
-    invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+    if (handler === undefined) respond(unimplementedError(key) as ServiceError);
+    else invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
   };
 }
 
@@ -89,8 +89,8 @@ function wrapClientStream(key: string, handler: Handler | undefined, record: Met
     countReceived(call, r);
     watchCancel(call, r);
     const respond = responder(call, r, callback);
-    if (handler === undefined) return respond(unimplementedError(key) as ServiceError);
-    invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+    if (handler === undefined) respond(unimplementedError(key) as ServiceError);
+    else invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
   };
 }
 
@@ -99,8 +99,8 @@ function wrapServerStream(key: string, handler: Handler | undefined, record: Met
     const r = new CallReporter(record);
     r.receivedMessage();
     watchWritable(call, r);
-    if (handler === undefined) return void call.emit("error", unimplementedError(key));
-    invoke(r, handler, call, undefined, () => failStream(call));
+    if (handler === undefined) call.emit("error", unimplementedError(key));
+    else invoke(r, handler, call, undefined, () => failStream(call));
   };
 }
 
@@ -109,8 +109,8 @@ function wrapBidiStream(key: string, handler: Handler | undefined, record: Metho
     const r = new CallReporter(record);
     countReceived(call, r);
     watchWritable(call, r);
-    if (handler === undefined) return void call.emit("error", unimplementedError(key));
-    invoke(r, handler, call, undefined, () => failStream(call));
+    if (handler === undefined) call.emit("error", unimplementedError(key));
+    else invoke(r, handler, call, undefined, () => failStream(call));
   };
 }
 
@@ -165,7 +165,10 @@ function watchCancel(call: CancellableCall, r: CallReporter): void {
 }
 
 /** countReceived counts each request message as grpc-js hands it to the stream. */
-function countReceived(call: ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, r: CallReporter): void {
+function countReceived(
+  call: ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  r: CallReporter,
+): void {
   const push = call.push;
   call.push = function (this: typeof call, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null) r.receivedMessage();
@@ -179,7 +182,10 @@ function countReceived(call: ServerReadableStream<unknown, unknown> | ServerDupl
  * the one grpc-js sends when the stream finishes, OK unless an error was
  * emitted (the last one wins, as in grpc-js).
  */
-function watchWritable(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, r: CallReporter): void {
+function watchWritable(
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  r: CallReporter,
+): void {
   let code = codeOk;
   // Prepended: grpc-js's own listener ends the stream, and ours must see the code first.
   call.prependListener("error", (err: unknown) => {
@@ -188,7 +194,12 @@ function watchWritable(call: ServerWritableStream<unknown, unknown> | ServerDupl
   call.on("prefinish", () => r.handled(answerCode(call, code)));
   watchCancel(call, r);
   const write = call._write;
-  call._write = function (this: typeof call, chunk: unknown, encoding: BufferEncoding, cb: (error?: Error | null) => void): void {
+  call._write = function (
+    this: typeof call,
+    chunk: unknown,
+    encoding: BufferEncoding,
+    cb: (error?: Error | null) => void,
+  ): void {
     if (!r.finished) r.sentMessage();
     write.call(this, chunk, encoding, cb);
   };

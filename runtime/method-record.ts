@@ -1,5 +1,5 @@
 import { grpcCodeName, grpcCodeNames } from "./contract.js";
-import { counterValue, noLabels, type Family, type Labels, type SeriesValue } from "./family.js";
+import { counterValue, type Family, type Labels, noLabels, type SeriesValue } from "./family.js";
 import { Cells } from "./histogram.js";
 import { withCode } from "./labels.js";
 

@@ -3,7 +3,7 @@ import { defaultBuckets, labelCode, labelMethod, labelService, labelType, server
 import { Family, type Labels } from "./family.js";
 import { checkBuckets } from "./histogram.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
-import { histogramShape, MethodRecord, type HistogramShape, type RecordFamilies } from "./method-record.js";
+import { type HistogramShape, histogramShape, MethodRecord, type RecordFamilies } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
 import { checkKeys } from "./options.js";
 
@@ -123,5 +123,6 @@ let defaultServer: ServerMetrics | undefined;
  * first use: importing this package registers nothing.
  */
 export function defaultServerMetrics(): ServerMetrics {
-  return (defaultServer ??= new ServerMetrics());
+  defaultServer ??= new ServerMetrics();
+  return defaultServer;
 }

@@ -6,7 +6,7 @@ import { TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../testdata/gen/test_grpc_prom.js";
 import { comparable, parseExposition, scrape } from "./support/exposition.js";
 import { runScenario, type Step } from "./support/scenario.js";
-import { connect, startServer, type Running } from "./support/server.js";
+import { connect, type Running, startServer } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
 const golden = readFileSync(new URL("../testdata/goref/scenario.txt", import.meta.url), "utf8");
@@ -23,13 +23,17 @@ describe("the shared scenario against go-grpc-prometheus's exposition", () => {
   it("gives the server exposition of goref, series by series, timings aside", async () => {
     const registry = new Registry();
     const metrics = new ServerMetrics({ registry, handlingTimeHistogram: true });
-    running = await startServer((s) => s.addService(TestServiceService, instrumentTestServiceServer(testService, metrics)));
+    running = await startServer((s) =>
+      s.addService(TestServiceService, instrumentTestServiceServer(testService, metrics)),
+    );
     client = connect(TestServiceClient, running.address);
     await runScenario(client, steps);
 
     const ours = await scrape(registry);
     const theirs = parseExposition(golden.slice(0, golden.indexOf("# ---- client")));
-    expect(Object.fromEntries(comparable(ours, "grpc_server_"))).toEqual(Object.fromEntries(comparable(theirs, "grpc_server_")));
+    expect(Object.fromEntries(comparable(ours, "grpc_server_"))).toEqual(
+      Object.fromEntries(comparable(theirs, "grpc_server_")),
+    );
     expect(Object.fromEntries(ours.meta)).toEqual(Object.fromEntries(theirs.meta));
   });
 });

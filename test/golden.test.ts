@@ -23,10 +23,17 @@ describe("golden generated code in testdata/gen", () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it("is what buf.gen.yaml generates now (run `npm run generate` and commit when this fails)", () => {
-    const template = readFileSync(join(repo, "buf.gen.yaml"), "utf8").replaceAll("out: testdata/gen", `out: ${scratch}`);
+    const template = readFileSync(join(repo, "buf.gen.yaml"), "utf8").replaceAll(
+      "out: testdata/gen",
+      `out: ${scratch}`,
+    );
     expect(template).toContain(scratch);
     writeFileSync(join(scratch, "buf.gen.yaml"), template);
-    execFileSync(buf, ["generate", "--template", join(scratch, "buf.gen.yaml")], { cwd: repo, stdio: "pipe", timeout: 120_000 });
+    execFileSync(buf, ["generate", "--template", join(scratch, "buf.gen.yaml")], {
+      cwd: repo,
+      stdio: "pipe",
+      timeout: 120_000,
+    });
     const fresh = tree(scratch);
     fresh.delete("buf.gen.yaml");
     const golden = tree(gen);
@@ -68,7 +75,13 @@ describe("the generated code under strict TypeScript", () => {
   }
 
   it("type-checks, every generated file", () => {
-    expect(project.getSourceFiles().map((f) => relative(gen, f.getFilePath())).filter((p) => p.endsWith("_grpc_prom.ts")).sort()).toEqual([
+    expect(
+      project
+        .getSourceFiles()
+        .map((f) => relative(gen, f.getFilePath()))
+        .filter((p) => p.endsWith("_grpc_prom.ts"))
+        .sort(),
+    ).toEqual([
       "acme/deeply/nested/v1/inventory_grpc_prom.ts",
       "multi_grpc_prom.ts",
       "nopackage_grpc_prom.ts",
@@ -78,8 +91,13 @@ describe("the generated code under strict TypeScript", () => {
   });
 
   it("types instrumentXServer as taking and returning ts-proto's XServer", () => {
-    const fn = project.getSourceFileOrThrow(join(gen, "test_grpc_prom.ts")).getFunctionOrThrow("instrumentTestServiceServer");
-    expect(fn.getParameters().map((p) => p.getType().getText(fn))).toEqual(["TestServiceServer", "ServerMetrics | undefined"]);
+    const fn = project
+      .getSourceFileOrThrow(join(gen, "test_grpc_prom.ts"))
+      .getFunctionOrThrow("instrumentTestServiceServer");
+    expect(fn.getParameters().map((p) => p.getType().getText(fn))).toEqual([
+      "TestServiceServer",
+      "ServerMetrics | undefined",
+    ]);
     expect(fn.getReturnType().getText(fn)).toBe("TestServiceServer");
   });
 

@@ -72,9 +72,14 @@ describe("the generated file", () => {
   });
 
   it("emits instrumentXServer as one runtime call", () => {
-    const start = lines(text).indexOf("export function instrumentPingerServer(impl: PingerServer, metrics?: ServerMetrics): PingerServer {");
+    const start = lines(text).indexOf(
+      "export function instrumentPingerServer(impl: PingerServer, metrics?: ServerMetrics): PingerServer {",
+    );
     expect(start).toBeGreaterThan(0);
-    expect(lines(text).slice(start + 1, start + 3)).toEqual(["  return instrumentServer(PingerMethods, impl, metrics);", "}"]);
+    expect(lines(text).slice(start + 1, start + 3)).toEqual([
+      "  return instrumentServer(PingerMethods, impl, metrics);",
+      "}",
+    ]);
   });
 
   it("carries proto comments into JSDoc", () => {
@@ -99,14 +104,22 @@ describe("options", () => {
   });
 
   it("finds ts-proto's files by ts_proto_file_suffix, with protoplugin's import_extension", () => {
-    const text = generate({ "p.proto": ping }, "target=ts,ts_proto_file_suffix=_pb,import_extension=js").get("p_grpc_prom.ts");
+    const text = generate({ "p.proto": ping }, "target=ts,ts_proto_file_suffix=_pb,import_extension=js").get(
+      "p_grpc_prom.ts",
+    );
     expect(lines(text)).toContain('import type { PingerServer, PingerService } from "./p_pb.js";');
   });
 
   it.each([
-    ["target=ts,colour=blue", 'invalid option "colour=blue": unknown option colour; this plugin\'s options are runtime_import, ts_proto_file_suffix'],
+    [
+      "target=ts,colour=blue",
+      'invalid option "colour=blue": unknown option colour; this plugin\'s options are runtime_import, ts_proto_file_suffix',
+    ],
     ["target=ts,runtime_import=", "option runtime_import needs a module path"],
-    ["target=ts,ts_proto_file_suffix=a/b", 'option ts_proto_file_suffix=a/b: a file suffix may hold only letters, digits, "_", "-" and "."'],
+    [
+      "target=ts,ts_proto_file_suffix=a/b",
+      'option ts_proto_file_suffix=a/b: a file suffix may hold only letters, digits, "_", "-" and "."',
+    ],
     ["target=ts,runtime_import=a,runtime_import=b", "option runtime_import is given twice"],
     ["target=js", "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files: set the option target=ts"],
     ["", "set the option target=ts"],
@@ -118,7 +131,10 @@ describe("options", () => {
 describe("the bin", () => {
   it("reads a request on stdin and writes a response, or exits non-zero with one line naming a bad option", () => {
     const bin = ["--import", "tsx", join(repo, "plugin", "bin.ts")];
-    const ok = spawnSync("node", bin, { input: toBinary(CodeGeneratorRequestSchema, requestFor({ "p.proto": ping })), timeout: 60_000 });
+    const ok = spawnSync("node", bin, {
+      input: toBinary(CodeGeneratorRequestSchema, requestFor({ "p.proto": ping })),
+      timeout: 60_000,
+    });
     expect(ok.status).toBe(0);
     expect(ok.stdout.toString("latin1")).toContain("p_grpc_prom.ts");
     const bad = spawnSync("node", bin, {
@@ -126,7 +142,9 @@ describe("the bin", () => {
       timeout: 60_000,
     });
     expect(bad.status).toBe(1);
-    expect(bad.stderr.toString()).toMatch(/^protoc-gen-grpc-prom: invalid option "colour=blue": unknown option colour;[^\n]*\n$/);
+    expect(bad.stderr.toString()).toMatch(
+      /^protoc-gen-grpc-prom: invalid option "colour=blue": unknown option colour;[^\n]*\n$/,
+    );
   });
 
   it("has the version of package.json", () => {

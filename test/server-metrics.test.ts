@@ -1,15 +1,30 @@
-import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
-import { register, Registry } from "prom-client";
+import {
+  Metadata,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+  type sendUnaryData,
+  status,
+} from "@grpc/grpc-js";
+import { Registry, register } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultServerMetrics, ServerMetrics } from "../runtime/index.js";
-import { AlphaClient, AlphaService, BetaService, type AlphaServer, type BetaServer, type Req, type Res } from "../testdata/gen/multi.js";
+import {
+  AlphaClient,
+  type AlphaServer,
+  AlphaService,
+  type BetaServer,
+  BetaService,
+  type Req,
+  type Res,
+} from "../testdata/gen/multi.js";
 import { instrumentAlphaServer, instrumentBetaServer } from "../testdata/gen/multi_grpc_prom.js";
 import type { PingRequest, PingResponse, TestServiceServer } from "../testdata/gen/test.js";
 import { TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../testdata/gen/test_grpc_prom.js";
 import { drain, summary, unary } from "./support/calls.js";
 import { key, scrape } from "./support/exposition.js";
-import { connect, deadline, startServer, type Running } from "./support/server.js";
+import { connect, deadline, type Running, startServer } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
 const toClose: { close(): unknown }[] = [];
@@ -28,7 +43,12 @@ function client<C extends { close(): void }>(c: C): C {
   return c;
 }
 
-const ping = (over: Partial<PingRequest> = {}): PingRequest => ({ value: "v", sleepTimeMs: 0, errorCodeReturned: 0, ...over });
+const ping = (over: Partial<PingRequest> = {}): PingRequest => ({
+  value: "v",
+  sleepTimeMs: 0,
+  errorCodeReturned: 0,
+  ...over,
+});
 const started = (service: string, method: string, type: string) =>
   key("grpc_server_started_total", { grpc_method: method, grpc_service: service, grpc_type: type });
 
@@ -65,7 +85,12 @@ describe("one ServerMetrics, several services and servers", () => {
     expect(e.series.get(started("mwitkow.testproto.TestService", "Ping", "unary"))).toBe(0);
     expect(
       e.series.get(
-        key("grpc_server_handled_total", { grpc_code: "NotFound", grpc_method: "get_foo_bar", grpc_service: "acme.multi.Alpha", grpc_type: "unary" }),
+        key("grpc_server_handled_total", {
+          grpc_code: "NotFound",
+          grpc_method: "get_foo_bar",
+          grpc_service: "acme.multi.Alpha",
+          grpc_type: "unary",
+        }),
       ),
     ).toBe(1);
     // 11 methods, 17 codes each.
@@ -118,12 +143,18 @@ describe("construction", () => {
     expect(() => new ServerMetrics({ registry, handlingTimeHistogram: { buckets: [1, 0.5] } })).toThrow(
       "ServerMetrics handlingTimeHistogram: buckets must be strictly increasing, but 0.5 follows 1",
     );
-    expect(() => new ServerMetrics({ registry, handlingTimeHistogram: { buckets: [] } })).toThrow("at least one finite upper bound");
+    expect(() => new ServerMetrics({ registry, handlingTimeHistogram: { buckets: [] } })).toThrow(
+      "at least one finite upper bound",
+    );
     expect(() => new ServerMetrics({ registry, constLabels: { "bad-name": "x" } })).toThrow(
       'ServerMetrics: constLabels: "bad-name" is not a valid Prometheus label name',
     );
-    expect(() => new ServerMetrics({ registry, constLabels: { grpc_code: "x" } })).toThrow("is a label of the gRPC metrics themselves");
-    expect(() => new ServerMetrics({ registry, constLabels: { zone: 1 as never } })).toThrow('the value of "zone" must be a string');
+    expect(() => new ServerMetrics({ registry, constLabels: { grpc_code: "x" } })).toThrow(
+      "is a label of the gRPC metrics themselves",
+    );
+    expect(() => new ServerMetrics({ registry, constLabels: { zone: 1 as never } })).toThrow(
+      'the value of "zone" must be a string',
+    );
     // Nothing was registered by the failed constructions.
     expect(registry.getMetricsAsArray()).toEqual([]);
   });

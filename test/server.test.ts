@@ -1,22 +1,27 @@
 import {
   Metadata,
-  status,
-  type sendUnaryData,
   type ServerDuplexStream,
   type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceError,
+  type sendUnaryData,
+  status,
 } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { grpcCodeNames } from "../runtime/index.js";
-import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../testdata/gen/test.js";
+import type { Empty, PingRequest, PingResponse } from "../testdata/gen/test.js";
 import { drain, unary } from "./support/calls.js";
-import { handledCodes, harness, labels, methods, type Harness, type MethodName } from "./support/harness.js";
+import { type Harness, handledCodes, harness, labels, type MethodName, methods } from "./support/harness.js";
 import { deadline } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
-const req = (over: Partial<PingRequest> = {}): PingRequest => ({ value: "something", sleepTimeMs: 0, errorCodeReturned: 0, ...over });
+const req = (over: Partial<PingRequest> = {}): PingRequest => ({
+  value: "something",
+  sleepTimeMs: 0,
+  errorCodeReturned: 0,
+  ...over,
+});
 const md = () => new Metadata();
 
 /** counts reads the four counters of a method, and the histogram count when enabled. */
@@ -165,7 +170,10 @@ describe("unary", () => {
   it("answers a method the implementation lacks with Unimplemented, as grpc-js does, and counts it", async () => {
     const h = await harness({});
     const o = await unary<PingResponse>((m, opt, cb) => h.client.pingEmpty({}, m, opt, cb));
-    expect([o.status.code, o.status.details]).toEqual([status.UNIMPLEMENTED, "The server does not implement the method pingEmpty"]);
+    expect([o.status.code, o.status.details]).toEqual([
+      status.UNIMPLEMENTED,
+      "The server does not implement the method pingEmpty",
+    ]);
     expect(await counts(h, "PingEmpty")).toEqual({ started: 1, received: 1, sent: 0, handled: { Unimplemented: 1 } });
   });
 });
@@ -183,7 +191,12 @@ describe("server streaming", () => {
     const h = await harness(testService);
     const o = await drain(h.client.pingList(req({ errorCodeReturned: 9 }), md(), { deadline: deadline() }));
     expect([o.status.code, o.status.details]).toEqual([status.FAILED_PRECONDITION, "foobar"]);
-    expect(await counts(h, "PingList")).toEqual({ started: 1, received: 1, sent: 0, handled: { FailedPrecondition: 1 } });
+    expect(await counts(h, "PingList")).toEqual({
+      started: 1,
+      received: 1,
+      sent: 0,
+      handled: { FailedPrecondition: 1 },
+    });
   });
 
   it("counts a client cancel mid-stream as Canceled, with the messages sent before it", async () => {
@@ -239,7 +252,10 @@ describe("server streaming", () => {
   it("answers a missing method with Unimplemented and counts it", async () => {
     const h = await harness({});
     const o = await drain(h.client.pingList(req(), md(), { deadline: deadline() }));
-    expect([o.status.code, o.status.details]).toEqual([status.UNIMPLEMENTED, "The server does not implement the method pingList"]);
+    expect([o.status.code, o.status.details]).toEqual([
+      status.UNIMPLEMENTED,
+      "The server does not implement the method pingList",
+    ]);
     expect(await counts(h, "PingList")).toEqual({ started: 1, received: 1, sent: 0, handled: { Unimplemented: 1 } });
   });
 });
@@ -267,7 +283,12 @@ describe("client streaming", () => {
       return c;
     });
     expect(o.status.code).toBe(status.RESOURCE_EXHAUSTED);
-    expect(await counts(h, "PingClientStream")).toEqual({ started: 1, received: 2, sent: 0, handled: { ResourceExhausted: 1 } });
+    expect(await counts(h, "PingClientStream")).toEqual({
+      started: 1,
+      received: 2,
+      sent: 0,
+      handled: { ResourceExhausted: 1 },
+    });
   });
 
   it("counts a client cancel mid-stream as Canceled", async () => {
@@ -312,7 +333,12 @@ describe("client streaming", () => {
     }, 100);
     expect(o.status.code).toBe(status.DEADLINE_EXCEEDED);
     await h.waitFor("grpc_server_handled_total", "PingClientStream", { grpc_code: "DeadlineExceeded" }, 1);
-    expect(await counts(h, "PingClientStream")).toEqual({ started: 1, received: 1, sent: 0, handled: { DeadlineExceeded: 1 } });
+    expect(await counts(h, "PingClientStream")).toEqual({
+      started: 1,
+      received: 1,
+      sent: 0,
+      handled: { DeadlineExceeded: 1 },
+    });
   });
 });
 
@@ -370,7 +396,12 @@ describe("bidi streaming", () => {
     call.write(req());
     expect((await outcome).status.code).toBe(status.DEADLINE_EXCEEDED);
     await h.waitFor("grpc_server_handled_total", "PingStream", { grpc_code: "DeadlineExceeded" }, 1);
-    expect(await counts(h, "PingStream")).toEqual({ started: 1, received: 1, sent: 1, handled: { DeadlineExceeded: 1 } });
+    expect(await counts(h, "PingStream")).toEqual({
+      started: 1,
+      received: 1,
+      sent: 1,
+      handled: { DeadlineExceeded: 1 },
+    });
   });
 
   it("answers a missing method with Unimplemented and counts it", async () => {
@@ -390,7 +421,9 @@ describe("the grpc_code histogram option", () => {
     await unary<Empty>((m, opt, cb) => h.client.pingError(req({ errorCodeReturned: 5 }), m, opt, cb));
     await unary<PingResponse>((m, opt, cb) => h.client.ping(req(), m, opt, cb));
     expect(await h.value("grpc_server_handling_seconds_count", "PingError", { grpc_code: "NotFound" })).toBe(1);
-    expect(await h.value("grpc_server_handling_seconds_bucket", "PingError", { grpc_code: "NotFound", le: "+Inf" })).toBe(1);
+    expect(
+      await h.value("grpc_server_handling_seconds_bucket", "PingError", { grpc_code: "NotFound", le: "+Inf" }),
+    ).toBe(1);
     expect(await h.value("grpc_server_handling_seconds_count", "PingError", { grpc_code: "OK" })).toBe(0);
     expect(await h.value("grpc_server_handling_seconds_count", "Ping", { grpc_code: "OK" })).toBe(1);
   });

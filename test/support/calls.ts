@@ -1,4 +1,4 @@
-import { Metadata, type ClientReadableStream, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { type ClientReadableStream, Metadata, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { deadline } from "./server.js";
 
 /** Outcome is everything a client saw of one call. */
@@ -8,7 +8,11 @@ export interface Outcome<T> {
   readonly headers: Record<string, unknown> | undefined;
 }
 
-type UnaryFn<T> = (md: Metadata, options: { deadline: Date }, cb: (err: ServiceError | null, res?: T) => void) => {
+type UnaryFn<T> = (
+  md: Metadata,
+  options: { deadline: Date },
+  cb: (err: ServiceError | null, res?: T) => void,
+) => {
   on(event: "status", l: (s: StatusObject) => void): unknown;
   on(event: "metadata", l: (m: Metadata) => void): unknown;
 };
@@ -50,5 +54,11 @@ export function drain<T>(call: ClientReadableStream<T>): Promise<Outcome<T>> {
 
 /** summary reduces an outcome to comparable plain data. */
 export function summary<T>(o: Outcome<T>) {
-  return { messages: o.messages, code: o.status.code, details: o.status.details, trailers: o.status.metadata.getMap(), headers: o.headers };
+  return {
+    messages: o.messages,
+    code: o.status.code,
+    details: o.status.details,
+    trailers: o.status.metadata.getMap(),
+    headers: o.headers,
+  };
 }

@@ -2,9 +2,9 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { onTestFinished } from "vitest";
 import { ServerMetrics, type ServerMetricsOptions } from "../../runtime/index.js";
-import { TestServiceClient, TestServiceService, type TestServiceServer } from "../../testdata/gen/test.js";
+import { TestServiceClient, type TestServiceServer, TestServiceService } from "../../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
-import { key, scrape, type Exposition } from "./exposition.js";
+import { type Exposition, key, scrape } from "./exposition.js";
 import { connect, startServer } from "./server.js";
 
 export const service = "mwitkow.testproto.TestService";

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { CodeGeneratorRequestSchema, FileDescriptorSetSchema, type CodeGeneratorRequest } from "@bufbuild/protobuf/wkt";
+import { type CodeGeneratorRequest, CodeGeneratorRequestSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 
 /** repo is the repository's root directory. */
 export const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -17,7 +17,11 @@ export const buf = join(repo, "node_modules", ".bin", "buf");
  * compiled by buf (with source info, so comments reach the plugin), and every
  * file is asked for unless `generate` names some.
  */
-export function requestFor(protos: Record<string, string>, parameter = "target=ts", generate?: string[]): CodeGeneratorRequest {
+export function requestFor(
+  protos: Record<string, string>,
+  parameter = "target=ts",
+  generate?: string[],
+): CodeGeneratorRequest {
   const dir = mkdtempSync(join(tmpdir(), "grpc-prom-req-"));
   try {
     for (const [name, text] of Object.entries(protos)) {
@@ -25,7 +29,10 @@ export function requestFor(protos: Record<string, string>, parameter = "target=t
       writeFileSync(join(dir, "src", name), text);
     }
     const image = join(dir, "image.binpb");
-    execFileSync(buf, ["build", join(dir, "src"), "--as-file-descriptor-set", "-o", image], { stdio: "pipe", timeout: 60_000 });
+    execFileSync(buf, ["build", join(dir, "src"), "--as-file-descriptor-set", "-o", image], {
+      stdio: "pipe",
+      timeout: 60_000,
+    });
     const set = fromBinary(FileDescriptorSetSchema, readFileSync(image));
     return create(CodeGeneratorRequestSchema, {
       parameter,

@@ -1,4 +1,4 @@
-import { Metadata, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
+import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { PingRequest, PingResponse, TestServiceClient } from "../../testdata/gen/test.js";
 
 /** Step is one line of a scenario file, in the format of the Go reference driver. */
@@ -75,9 +75,17 @@ export function call(client: TestServiceClient, step: Step): Promise<unknown> {
 /** pingPong sends each request and waits for its echo, as the Go driver does, then half-closes and drains. */
 async function pingPong(s: ClientDuplexStream<PingRequest, PingResponse>, step: Step, messages: number): Promise<void> {
   const it = s[Symbol.asyncIterator]();
-  const next = () => it.next().then((r) => !r.done, () => false);
+  const next = () =>
+    it.next().then(
+      (r) => !r.done,
+      () => false,
+    );
   for (let i = 0; i < messages; i++) {
-    s.write({ value: "something", sleepTimeMs: step.sleep_ms ?? 0, errorCodeReturned: i === messages - 1 ? (step.code ?? 0) : 0 });
+    s.write({
+      value: "something",
+      sleepTimeMs: step.sleep_ms ?? 0,
+      errorCodeReturned: i === messages - 1 ? (step.code ?? 0) : 0,
+    });
     if (!(await next())) return;
   }
   s.end();

@@ -1,4 +1,4 @@
-import { credentials, Server, ServerCredentials, type ChannelOptions, type Client } from "@grpc/grpc-js";
+import { type ChannelOptions, type Client, credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 
 /** Running is a grpc-js server listening on 127.0.0.1 at a port the OS chose. */
 export interface Running {
@@ -26,7 +26,11 @@ export async function startServer(setup: (server: Server) => void): Promise<Runn
 }
 
 /** ClientCtor is the shape of ts-proto's generated `XClient` constructors. */
-export type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ChannelOptions>) => C;
+export type ClientCtor<C extends Client> = new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+  options?: Partial<ChannelOptions>,
+) => C;
 
 /** connect makes an insecure client of address. */
 export function connect<C extends Client>(ctor: ClientCtor<C>, address: string): C {

@@ -1,4 +1,11 @@
-import type { sendUnaryData, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream, ServiceError } from "@grpc/grpc-js";
+import type {
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceError,
+  sendUnaryData,
+} from "@grpc/grpc-js";
 import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../../testdata/gen/test.js";
 
 /** listResponses is how many responses PingList sends, as go-grpc-prometheus's test service. */
