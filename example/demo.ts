@@ -16,14 +16,16 @@ import { newShopService } from "./shop-service.js";
 import { summary } from "./summary.js";
 import { drive, plan } from "./traffic.js";
 
-const once = process.env["DEMO_EXIT"] === "1" || process.argv.includes("--once");
+const once = process.env.DEMO_EXIT === "1" || process.argv.includes("--once");
 
 const metrics = new ServerMetrics({ handlingTimeHistogram: true });
 
 const grpcServer = new Server();
 grpcServer.addService(ShopServiceService, instrumentShopServiceServer(newShopService(), metrics));
 const grpcPort = await new Promise<number>((resolve, reject) =>
-  grpcServer.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  grpcServer.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) =>
+    err ? reject(err) : resolve(port),
+  ),
 );
 
 const httpServer = createServer((req, res) => {
@@ -38,7 +40,7 @@ const httpServer = createServer((req, res) => {
 });
 await new Promise<void>((resolve, reject) => {
   httpServer.once("error", reject);
-  httpServer.listen(Number(process.env["METRICS_PORT"] ?? 0), "127.0.0.1", resolve);
+  httpServer.listen(Number(process.env.METRICS_PORT ?? 0), "127.0.0.1", resolve);
 });
 const { port: metricsPort } = httpServer.address() as AddressInfo;
 

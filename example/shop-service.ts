@@ -1,10 +1,10 @@
 import {
-  status,
-  type sendUnaryData,
   type ServerDuplexStream,
   type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
+  type sendUnaryData,
+  status,
 } from "@grpc/grpc-js";
 import type {
   GetProductRequest,
@@ -81,12 +81,12 @@ export function newShopService(): ShopServiceServer {
       call.on("end", () => {
         // Check everything before changing anything: the upload is all or nothing.
         const next = new Map<string, number>();
-        for (const u of updates) {
-          const p = products.get(u.productId);
-          if (p === undefined) return callback(statusError(status.NOT_FOUND, `no product ${u.productId}`));
-          const stock = (next.get(u.productId) ?? p.stock) + u.delta;
-          if (stock < 0) return callback(statusError(status.FAILED_PRECONDITION, `${u.productId} would have stock ${stock}`));
-          next.set(u.productId, stock);
+        for (const { productId: id, delta } of updates) {
+          const p = products.get(id);
+          if (p === undefined) return callback(statusError(status.NOT_FOUND, `no product ${id}`));
+          const stock = (next.get(id) ?? p.stock) + delta;
+          if (stock < 0) return callback(statusError(status.FAILED_PRECONDITION, `stock of ${id} would be ${stock}`));
+          next.set(id, stock);
         }
         for (const [id, stock] of next) products.get(id)!.stock = stock;
         callback(null, { updatesApplied: updates.length });

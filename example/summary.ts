@@ -1,5 +1,8 @@
 import type { Registry } from "prom-client";
 
+/** Labels are the labels summary reads; our series always have them, as strings. */
+type Labels = Partial<Record<"grpc_service" | "grpc_method" | "grpc_type" | "grpc_code", string>>;
+
 /** MethodStats is what the registry holds about one method, added up over its series. */
 interface MethodStats {
   type: string;
@@ -22,11 +25,20 @@ export async function summary(registry: Registry): Promise<string> {
   for (const family of await registry.getMetricsAsJSON()) {
     if (!family.name.startsWith("grpc_server_")) continue;
     for (const v of family.values) {
-      const labels = v.labels as Record<string, string>;
-      const key = `${labels["grpc_service"]!.split(".").pop()}/${labels["grpc_method"]}`;
+      const labels = v.labels as Labels;
+      const key = `${labels.grpc_service?.split(".").pop()}/${labels.grpc_method}`;
       let m = methods.get(key);
       if (m === undefined) {
-        m = { type: labels["grpc_type"]!, started: 0, ok: 0, errors: new Map(), received: 0, sent: 0, seconds: 0, count: 0 };
+        m = {
+          type: labels.grpc_type ?? "",
+          started: 0,
+          ok: 0,
+          errors: new Map(),
+          received: 0,
+          sent: 0,
+          seconds: 0,
+          count: 0,
+        };
         methods.set(key, m);
       }
       // Histogram values name their series (_bucket, _sum, _count); counters do not.
@@ -35,7 +47,7 @@ export async function summary(registry: Registry): Promise<string> {
           m.started += v.value;
           break;
         case "grpc_server_handled_total": {
-          const code = labels["grpc_code"]!;
+          const code = labels.grpc_code ?? "";
           if (code === "OK") m.ok += v.value;
           // Every code has a series from the start, at 0: show only the ones that happened.
           else if (v.value > 0) m.errors.set(code, (m.errors.get(code) ?? 0) + v.value);
@@ -74,6 +86,11 @@ export async function summary(registry: Registry): Promise<string> {
 function table(rows: readonly string[][], right: readonly boolean[]): string {
   const widths = right.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows
-    .map((r) => r.map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
 }

@@ -47,37 +47,42 @@ function priceWatch(ids: readonly string[]): Call {
 
 const sku = (i: number) => `sku-${(i % 6) + 1}`;
 
+/** times makes n things, f(0) to f(n - 1). */
+const times = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
 /**
  * plan is the demo's traffic, 200 calls, the same on every run: mostly
  * successes, and some of every failure the service has.
  */
 export function plan(): Call[] {
-  const unary: Call[] = [];
-  for (let i = 0; i < 100; i++) {
-    if (i % 25 === 3) unary.push(getProduct("")); // InvalidArgument
-    else if (i % 20 === 19) unary.push(getProduct(`legacy-${i}`)); // Unknown: the handler throws
-    else if (i % 10 === 7) unary.push(getProduct("sku-404")); // NotFound
-    else unary.push(getProduct(sku(i)));
-  }
-  const lists: Call[] = [];
+  const unary = times(100, (i) => {
+    if (i % 25 === 3) return getProduct(""); // InvalidArgument
+    if (i % 20 === 19) return getProduct(`legacy-${i}`); // Unknown: the handler throws
+    if (i % 10 === 7) return getProduct("sku-404"); // NotFound
+    return getProduct(sku(i));
+  });
   const names = ["", "Moka", "Milk", "o", "kettle"];
-  for (let i = 0; i < 40; i++) {
-    if (i % 8 === 0) lists.push(listProducts("", -1)); // InvalidArgument
-    else if (i % 10 === 5) lists.push(listProducts("", 0, { deadlineMs: 5 })); // DeadlineExceeded: 6 products take ~12ms
-    else if (i % 10 === 2) lists.push(listProducts("", 0, { hangUp: true })); // Canceled by the client
-    else lists.push(listProducts(names[i % names.length]!, i % 4));
-  }
-  const uploads: Call[] = [];
-  for (let i = 0; i < 30; i++) {
-    if (i % 6 === 0) uploads.push(uploadInventory([{ productId: "sku-404", delta: 1 }])); // NotFound
-    else if (i % 7 === 3) uploads.push(uploadInventory([{ productId: sku(i), delta: -1_000 }])); // FailedPrecondition
-    else uploads.push(uploadInventory([{ productId: sku(i), delta: 3 }, { productId: sku(i + 1), delta: -1 }, { productId: sku(i), delta: -2 }]));
-  }
-  const watches: Call[] = [];
-  for (let i = 0; i < 30; i++) {
-    if (i % 5 === 4) watches.push(priceWatch([sku(i), "sku-404", sku(i + 1)])); // NotFound mid-stream
-    else watches.push(priceWatch([sku(i), sku(i + 1), sku(i + 2), sku(i + 3)]));
-  }
+  const lists = times(40, (i) => {
+    if (i % 8 === 0) return listProducts("", -1); // InvalidArgument
+    if (i % 10 === 5) return listProducts("", 0, { deadlineMs: 5 }); // DeadlineExceeded: 6 products take ~12ms
+    if (i % 10 === 2) return listProducts("", 0, { hangUp: true }); // Canceled by the client
+    return listProducts(names[i % names.length]!, i % 4);
+  });
+  const uploads = times(30, (i) => {
+    if (i % 6 === 0) return uploadInventory([{ productId: "sku-404", delta: 1 }]); // NotFound
+    if (i % 7 === 3) return uploadInventory([{ productId: sku(i), delta: -1_000 }]); // FailedPrecondition
+    // A delivery of 3 of one product, and sales of it and of the next: stocks stay above zero.
+    const [a, b] = [sku(i), sku(i + 1)];
+    return uploadInventory([
+      { productId: a, delta: 3 },
+      { productId: b, delta: -1 },
+      { productId: a, delta: -2 },
+    ]);
+  });
+  const watches = times(30, (i) => {
+    if (i % 5 === 4) return priceWatch([sku(i), "sku-404", sku(i + 1)]); // NotFound mid-stream
+    return priceWatch([sku(i), sku(i + 1), sku(i + 2), sku(i + 3)]);
+  });
   return interleave([unary, lists, uploads, watches]);
 }
 

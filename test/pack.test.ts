@@ -6,7 +6,16 @@
  * Nothing here resolves back into the repo's sources or node_modules.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,18 +26,19 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 
 /** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
 const deps = ["@grpc/grpc-js", "prom-client", "ts-proto", "@bufbuild/buf", "typescript", "@types/node"].map(
-  (name) => `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`,
+  (name) =>
+    `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`,
 );
 
 /**
- * Project is one fresh project. The CommonJS one uses NodeNext resolution in
- * a package without "type": with the classic `moduleResolution: node10`, tsc
- * cannot see the "exports" map and so not protoc-gen-grpc-prom/runtime (see
- * the package's typesVersions, which it lacks today).
+ * Project is one fresh project: an ESM one on NodeNext, and a CommonJS one on
+ * TypeScript's classic `node10` resolution, the default with
+ * `module: commonjs`, which reads the package's typesVersions, not "exports".
  */
 interface Project {
   readonly kind: "esm" | "cjs";
   readonly packageJson: object;
+  readonly modules: { readonly module: string; readonly moduleResolution: string };
   readonly tsProtoOpts: readonly string[];
   readonly pluginOpts: readonly string[];
   /** tsProtoImport is how the generated wrapper must import ts-proto's file. */
@@ -36,15 +46,29 @@ interface Project {
 }
 
 const projects: readonly Project[] = [
-  { kind: "esm", packageJson: { type: "module" }, tsProtoOpts: ["outputServices=grpc-js", "importSuffix=.js"], pluginOpts: ["target=ts", "import_extension=js"], tsProtoImport: `from "./test.js"` },
-  { kind: "cjs", packageJson: {}, tsProtoOpts: ["outputServices=grpc-js"], pluginOpts: ["target=ts"], tsProtoImport: `from "./test"` },
+  {
+    kind: "esm",
+    packageJson: { type: "module" },
+    modules: { module: "NodeNext", moduleResolution: "NodeNext" },
+    tsProtoOpts: ["outputServices=grpc-js", "importSuffix=.js"],
+    pluginOpts: ["target=ts", "import_extension=js"],
+    tsProtoImport: `from "./test.js"`,
+  },
+  {
+    kind: "cjs",
+    packageJson: {},
+    modules: { module: "commonjs", moduleResolution: "node10" },
+    tsProtoOpts: ["outputServices=grpc-js"],
+    pluginOpts: ["target=ts"],
+    tsProtoImport: `from "./test"`,
+  },
 ];
 
 /** tsconfig is strict and leaves skipLibCheck off, so the .d.ts files we ship are checked too. */
-const tsconfig = {
-  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: ["node"], rootDir: "src", outDir: "dist" },
+const tsconfig = (p: Project) => ({
+  compilerOptions: { target: "ES2022", ...p.modules, strict: true, types: ["node"], rootDir: "src", outDir: "dist" },
   include: ["src"],
-};
+});
 
 const bufGenYaml = (p: Project) => `version: v2
 clean: true
@@ -108,18 +132,36 @@ main().catch((err) => {
  * node_modules/.bin, where buf looks up its `local` plugins.
  */
 function childEnv(dir: string): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_(?!config_)|npm_config_(call|local_prefix)$|init_cwd$)/i.test(k)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(npm_(?!config_)|npm_config_(call|local_prefix)$|init_cwd$)/i.test(k),
+    ),
+  );
   return { ...env, PATH: [join(dir, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
 }
 
 /** run runs a command in cwd with a time limit, rejecting with its exit status and output so a failure explains itself. */
-function run(cwd: string, cmd: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+function run(
+  cwd: string,
+  cmd: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, env: childEnv(cwd), timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const how = err.killed ? `killed after ${timeoutMs} ms` : `exit code ${String(err.code)}`;
-      reject(new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} failed (${how})\n--- stderr\n${stderr}\n--- stdout\n${stdout.slice(-4000)}`));
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd, env: childEnv(cwd), timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const how = err.killed ? `killed after ${timeoutMs} ms` : `exit code ${String(err.code)}`;
+        reject(
+          new Error(
+            `\`${cmd} ${args.join(" ")}\` in ${cwd} failed (${how})\n--- stderr\n${stderr}\n--- stdout\n${stdout.slice(-4000)}`,
+          ),
+        );
+      },
+    );
   });
 }
 
@@ -131,13 +173,21 @@ const setup = new Map<Project["kind"], Error | undefined>();
 async function prepare(p: Project, dir: string, tarball: string): Promise<void> {
   mkdirSync(join(dir, "proto"), { recursive: true });
   mkdirSync(join(dir, "src"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `pack-test-${p.kind}`, private: true, ...p.packageJson }, null, 2));
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `pack-test-${p.kind}`, private: true, ...p.packageJson }, null, 2),
+  );
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig(p), null, 2));
   writeFileSync(join(dir, "buf.gen.yaml"), bufGenYaml(p));
   writeFileSync(join(dir, "src", "server.ts"), serverTs);
   copyFileSync(join(repo, "testdata", "proto", "test.proto"), join(dir, "proto", "test.proto"));
   // --prefer-offline: the cache is warm from the repo's own install.
-  await run(dir, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...deps], 180_000);
+  await run(
+    dir,
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...deps],
+    180_000,
+  );
   await run(dir, "npx", ["buf", "generate"], 60_000);
   await run(dir, "npx", ["tsc", "-p", "."], 90_000);
 }

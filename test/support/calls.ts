@@ -52,13 +52,14 @@ export function drain<T>(call: ClientReadableStream<T>): Promise<Outcome<T>> {
   });
 }
 
-/** summary reduces an outcome to comparable plain data. */
+/** summary reduces an outcome to comparable plain data; the HTTP date header is dropped, as it changes by the second. */
 export function summary<T>(o: Outcome<T>) {
+  const { date: _, ...headers } = o.headers ?? {};
   return {
     messages: o.messages,
     code: o.status.code,
     details: o.status.details,
     trailers: o.status.metadata.getMap(),
-    headers: o.headers,
+    headers: o.headers && headers,
   };
 }
