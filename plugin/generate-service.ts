@@ -12,56 +12,35 @@ export function generateService(f: GeneratedFile, service: DescService, tsProtoP
   const rt = options.runtimeImport;
   const XService = f.import(n.service, tsProtoPath, true);
   const XServer = f.import(n.server, tsProtoPath, true);
+  const XClient = f.import(n.client, tsProtoPath);
   const MethodTable = f.import("MethodTable", rt, true);
   const ServerMetrics = f.import("ServerMetrics", rt, true);
   const instrumentServer = f.import("instrumentServer", rt);
+  const instrumentClient = f.import("instrumentClient", rt);
+  const name = service.typeName;
+  const tableDoc = `${n.methods} holds the metric labels of every method of\n${name}, keyed by ts-proto's method name.`;
+  const serverDoc = `${n.instrumentServer} wraps an implementation of ${name}\nto record the grpc_server_* metrics of go-grpc-prometheus; hand the result to\n\`server.addService(${n.service}, ...)\`.`;
+  const clientDoc = `${n.instrumentedClient} is ts-proto's ${n.client}, recording the grpc_client_*\nmetrics of go-grpc-prometheus:\n\`new ${n.instrumentedClient}(address, credentials, options?, metrics?)\`.`;
 
-  f.print(
-    f.jsDoc(
-      doc(
-        `${n.methods} holds the metric labels of every method of ${service.typeName}, keyed by ts-proto's method name.`,
-        service,
-      ),
-    ),
-  );
-  f.print("export const ", n.methods, " = {");
+  f.print(f.jsDoc(doc(tableDoc, service)));
+  f.print`export const ${n.methods} = {`;
   for (const method of service.methods) {
+    const key = propertyKey(methodKey(method));
     f.print(f.jsDoc(method, "  "));
-    f.print(
-      "  ",
-      propertyKey(methodKey(method)),
-      ": { grpcService: ",
-      f.string(service.typeName),
-      ", grpcMethod: ",
-      f.string(method.name),
-      ", grpcType: ",
-      f.string(grpcType(method)),
-      " },",
-    );
+    f.print`  ${key}: { grpcService: ${f.string(name)}, grpcMethod: ${f.string(method.name)}, grpcType: ${f.string(grpcType(method))} },`;
   }
-  f.print("} as const satisfies ", MethodTable, "<keyof ", XService, ">;");
+  f.print`} as const satisfies ${MethodTable}<keyof ${XService}>;`;
   f.print();
-  f.print(
-    f.jsDoc(
-      doc(
-        `${n.instrumentServer} wraps an implementation of ${service.typeName} to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(${n.service}, ...).`,
-        service,
-      ),
-    ),
-  );
-  f.print(
-    "export function ",
-    n.instrumentServer,
-    "(impl: ",
-    XServer,
-    ", metrics?: ",
-    ServerMetrics,
-    "): ",
-    XServer,
-    " {",
-  );
-  f.print("  return ", instrumentServer, "(", n.methods, ", impl, metrics);");
-  f.print("}");
+  f.print(f.jsDoc(doc(serverDoc, service)));
+  f.print`export function ${n.instrumentServer}(impl: ${XServer}, metrics?: ${ServerMetrics}): ${XServer} {`;
+  f.print`  return ${instrumentServer}(${n.methods}, impl, metrics);`;
+  f.print`}`;
+  f.print();
+  f.print(f.jsDoc(doc(clientDoc, service)));
+  f.print`export const ${n.instrumentedClient} = ${instrumentClient}(${XClient}, ${n.methods});`;
+  f.print();
+  f.print`/** ${n.instrumentedClient}'s instances are ts-proto's ${n.client}s. */`;
+  f.print`export type ${n.instrumentedClient} = ${XClient};`;
   f.print();
 }
 

@@ -41,6 +41,7 @@ export interface ServiceNames {
   readonly client: string;
   readonly methods: string;
   readonly instrumentServer: string;
+  readonly instrumentedClient: string;
 }
 
 /** serviceNames returns ts-proto's export names for a service (`XService`, `XServer`, `XClient`) and ours. */
@@ -52,5 +53,6 @@ export function serviceNames(service: DescService): ServiceNames {
     client: `${x}Client`,
     methods: `${x}Methods`,
     instrumentServer: `instrument${x}Server`,
+    instrumentedClient: `Instrumented${x}Client`,
   };
 }

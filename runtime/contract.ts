@@ -79,3 +79,35 @@ export const serverMetricDefs = {
     help: "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
   },
 } as const satisfies Record<string, MetricDef>;
+
+/** clientMetricDefs are the client metric families of go-grpc-prometheus. */
+export const clientMetricDefs = {
+  started: {
+    name: "grpc_client_started_total",
+    help: "Total number of RPCs started on the client.",
+  },
+  handled: {
+    name: "grpc_client_handled_total",
+    help: "Total number of RPCs completed by the client, regardless of success or failure.",
+  },
+  received: {
+    name: "grpc_client_msg_received_total",
+    help: "Total number of RPC stream messages received by the client.",
+  },
+  sent: {
+    name: "grpc_client_msg_sent_total",
+    help: "Total number of gRPC stream messages sent by the client.",
+  },
+  handlingSeconds: {
+    name: "grpc_client_handling_seconds",
+    help: "Histogram of response latency (seconds) of the gRPC until it is finished by the application.",
+  },
+  recvSeconds: {
+    name: "grpc_client_msg_recv_handling_seconds",
+    help: "Histogram of response latency (seconds) of the gRPC single message receive.",
+  },
+  sendSeconds: {
+    name: "grpc_client_msg_send_handling_seconds",
+    help: "Histogram of response latency (seconds) of the gRPC single message send.",
+  },
+} as const satisfies Record<string, MetricDef>;

@@ -1,4 +1,10 @@
 export {
+  ClientMetrics,
+  type ClientMetricsOptions,
+  defaultClientMetrics,
+} from "./client-metrics.js";
+export {
+  clientMetricDefs,
   defaultBuckets,
   type GrpcType,
   grpcCodeName,
@@ -7,6 +13,11 @@ export {
   type MetricDef,
   serverMetricDefs,
 } from "./contract.js";
+export {
+  type ClientConstructor,
+  type InstrumentedClientConstructor,
+  instrumentClient,
+} from "./instrument-client.js";
 export { instrumentServer } from "./instrument-server.js";
 export type { MethodLabels, MethodTable } from "./method-table.js";
 export {

@@ -1,17 +1,20 @@
 import { register as globalRegister, type Registry } from "prom-client";
-import { defaultBuckets, labelCode, labelMethod, labelService, labelType, serverMetricDefs } from "./contract.js";
+import { labelCode, serverMetricDefs } from "./contract.js";
 import { Family, type Labels } from "./family.js";
-import { checkBuckets } from "./histogram.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
 import { type HistogramShape, histogramShape, MethodRecord, type RecordFamilies } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
+import {
+  counterFamilies,
+  type HistogramOptions,
+  histogramOption,
+  labelNames,
+  methodKey,
+  registerAll,
+} from "./metric-set.js";
 import { checkKeys } from "./options.js";
 
-/** HistogramOptions configures an opt-in histogram. */
-export interface HistogramOptions {
-  /** buckets are the upper bounds in seconds, strictly increasing; default .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10. */
-  readonly buckets?: readonly number[];
-}
+export type { HistogramOptions } from "./metric-set.js";
 
 /** ServerHistogramOptions configures grpc_server_handling_seconds. */
 export interface ServerHistogramOptions extends HistogramOptions {
@@ -36,7 +39,6 @@ export interface ServerMetricsOptions {
 const owner = "ServerMetrics";
 const optionKeys = ["registry", "handlingTimeHistogram", "constLabels"] as const;
 const histogramKeys = ["buckets", "withGrpcCode"] as const;
-const baseLabels = [labelType, labelService, labelMethod];
 
 /**
  * ServerMetrics holds the grpc_server_* metrics of go-grpc-prometheus on one
@@ -55,28 +57,17 @@ export class ServerMetrics {
     checkKeys(options, optionKeys, owner);
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
-    const constNames = Object.keys(this.constLabels);
-    const labels = [...baseLabels, ...constNames];
-    const histogram = options.handlingTimeHistogram;
+    const labels = labelNames(Object.keys(this.constLabels));
+    const histogram = histogramOption(options.handlingTimeHistogram, histogramKeys, `${owner} handlingTimeHistogram`);
     let handlingSeconds: Family | undefined;
-    if (histogram !== undefined && histogram !== false) {
-      const h = histogram === true ? {} : histogram;
-      checkKeys(h, histogramKeys, `${owner} handlingTimeHistogram`);
-      const bounds = checkBuckets(h.buckets ?? defaultBuckets, `${owner} handlingTimeHistogram`);
-      const withGrpcCode = h.withGrpcCode === true;
+    if (histogram) {
+      const withGrpcCode = histogram.options.withGrpcCode === true;
       const def = serverMetricDefs.handlingSeconds;
       handlingSeconds = new Family(def.name, def.help, "histogram", withGrpcCode ? [...labels, labelCode] : labels);
-      this.latency = { shape: histogramShape(def.name, bounds), withGrpcCode };
+      this.latency = { shape: histogramShape(def.name, histogram.bounds), withGrpcCode };
     }
-    const d = serverMetricDefs;
-    this.families = {
-      started: new Family(d.started.name, d.started.help, "counter", labels),
-      handled: new Family(d.handled.name, d.handled.help, "counter", [...labels, labelCode]),
-      received: new Family(d.received.name, d.received.help, "counter", labels),
-      sent: new Family(d.sent.name, d.sent.help, "counter", labels),
-      handlingSeconds,
-    };
-    registerAll(this.registry, this.families, owner);
+    this.families = { ...counterFamilies(serverMetricDefs, labels), handlingSeconds };
+    registerAll(this.registry, Object.values(this.families), owner);
   }
 
   /**
@@ -85,7 +76,7 @@ export class ServerMetrics {
    * per method when it wraps an implementation; calls never look it up.
    */
   method(m: MethodLabels): MethodRecord {
-    const key = `${m.grpcType}\0${m.grpcService}\0${m.grpcMethod}`;
+    const key = methodKey(m);
     let record = this.records.get(key);
     if (record === undefined) {
       record = new MethodRecord(methodLabels(m, this.constLabels), this.families, this.latency);
@@ -93,26 +84,6 @@ export class ServerMetrics {
     }
     return record;
   }
-}
-
-/**
- * registerAll registers the families, or none of them: a name already on the
- * registry fails the construction with a message saying what to do.
- */
-export function registerAll(registry: Registry, families: RecordFamilies, who: string): void {
-  if (registry === null || typeof registry !== "object" || typeof registry.registerMetric !== "function") {
-    throw new TypeError(`${who}: registry must be a prom-client Registry`);
-  }
-  const all = Object.values(families).filter((f): f is Family => f !== undefined);
-  for (const f of all) {
-    if (registry.getSingleMetric(f.name) !== undefined) {
-      throw new Error(
-        `${who}: the registry already has a metric named ${f.name}. ` +
-          `Create one ${who} per registry and share it, or give each its own Registry.`,
-      );
-    }
-  }
-  for (const f of all) f.register(registry);
 }
 
 let defaultServer: ServerMetrics | undefined;

@@ -51,8 +51,9 @@ describe("the generated file", () => {
     expect(lines(text)).toEqual(
       expect.arrayContaining([
         'import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";',
-        'import { instrumentServer } from "protoc-gen-grpc-prom/runtime";',
+        'import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";',
         'import type { PingerServer, PingerService } from "./ping";',
+        'import { PingerClient } from "./ping";',
       ]),
     );
   });
@@ -82,6 +83,11 @@ describe("the generated file", () => {
     ]);
   });
 
+  it("emits InstrumentedXClient as one runtime call, and a type of the same name", () => {
+    expect(lines(text)).toContain("export const InstrumentedPingerClient = instrumentClient(PingerClient, PingerMethods);");
+    expect(lines(text)).toContain("export type InstrumentedPingerClient = PingerClient;");
+  });
+
   it("carries proto comments into JSDoc", () => {
     expect(text).toContain("   * Ping answers once.\n   *\n   * @generated from rpc acme.v1.Pinger.Ping\n");
     expect(text).toContain(" * Pinger pings.\n *\n * @generated from service acme.v1.Pinger\n");
@@ -100,7 +106,7 @@ describe("the generated file", () => {
 describe("options", () => {
   it("imports the runtime from runtime_import", () => {
     const text = generate({ "p.proto": ping }, "target=ts,runtime_import=@acme/metrics").get("p_grpc_prom.ts");
-    expect(lines(text)).toContain('import { instrumentServer } from "@acme/metrics";');
+    expect(lines(text)).toContain('import { instrumentClient, instrumentServer } from "@acme/metrics";');
   });
 
   it("finds ts-proto's files by ts_proto_file_suffix, with protoplugin's import_extension", () => {

@@ -5,11 +5,13 @@
 /* eslint-disable */
 
 import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { instrumentServer } from "protoc-gen-grpc-prom/runtime";
+import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { AlphaServer, AlphaService, BetaServer, BetaService } from "./multi.js";
+import { AlphaClient, BetaClient } from "./multi.js";
 
 /**
- * AlphaMethods holds the metric labels of every method of acme.multi.Alpha, keyed by ts-proto's method name.
+ * AlphaMethods holds the metric labels of every method of
+ * acme.multi.Alpha, keyed by ts-proto's method name.
  *
  * Alpha answers status questions.
  *
@@ -33,7 +35,9 @@ export const AlphaMethods = {
 } as const satisfies MethodTable<keyof AlphaService>;
 
 /**
- * instrumentAlphaServer wraps an implementation of acme.multi.Alpha to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(AlphaService, ...).
+ * instrumentAlphaServer wraps an implementation of acme.multi.Alpha
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(AlphaService, ...)`.
  *
  * Alpha answers status questions.
  *
@@ -44,7 +48,22 @@ export function instrumentAlphaServer(impl: AlphaServer, metrics?: ServerMetrics
 }
 
 /**
- * BetaMethods holds the metric labels of every method of acme.multi.Beta, keyed by ts-proto's method name.
+ * InstrumentedAlphaClient is ts-proto's AlphaClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedAlphaClient(address, credentials, options?, metrics?)`.
+ *
+ * Alpha answers status questions.
+ *
+ * @generated from service acme.multi.Alpha
+ */
+export const InstrumentedAlphaClient = instrumentClient(AlphaClient, AlphaMethods);
+
+/** InstrumentedAlphaClient's instances are ts-proto's AlphaClients. */
+export type InstrumentedAlphaClient = AlphaClient;
+
+/**
+ * BetaMethods holds the metric labels of every method of
+ * acme.multi.Beta, keyed by ts-proto's method name.
  *
  * @generated from service acme.multi.Beta
  */
@@ -60,11 +79,25 @@ export const BetaMethods = {
 } as const satisfies MethodTable<keyof BetaService>;
 
 /**
- * instrumentBetaServer wraps an implementation of acme.multi.Beta to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(BetaService, ...).
+ * instrumentBetaServer wraps an implementation of acme.multi.Beta
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(BetaService, ...)`.
  *
  * @generated from service acme.multi.Beta
  */
 export function instrumentBetaServer(impl: BetaServer, metrics?: ServerMetrics): BetaServer {
   return instrumentServer(BetaMethods, impl, metrics);
 }
+
+/**
+ * InstrumentedBetaClient is ts-proto's BetaClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedBetaClient(address, credentials, options?, metrics?)`.
+ *
+ * @generated from service acme.multi.Beta
+ */
+export const InstrumentedBetaClient = instrumentClient(BetaClient, BetaMethods);
+
+/** InstrumentedBetaClient's instances are ts-proto's BetaClients. */
+export type InstrumentedBetaClient = BetaClient;
 

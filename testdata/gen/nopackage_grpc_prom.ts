@@ -5,11 +5,13 @@
 /* eslint-disable */
 
 import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { instrumentServer } from "protoc-gen-grpc-prom/runtime";
+import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { BareServer, BareService } from "./nopackage.js";
+import { BareClient } from "./nopackage.js";
 
 /**
- * BareMethods holds the metric labels of every method of Bare, keyed by ts-proto's method name.
+ * BareMethods holds the metric labels of every method of
+ * Bare, keyed by ts-proto's method name.
  *
  * @generated from service Bare
  */
@@ -21,11 +23,25 @@ export const BareMethods = {
 } as const satisfies MethodTable<keyof BareService>;
 
 /**
- * instrumentBareServer wraps an implementation of Bare to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(BareService, ...).
+ * instrumentBareServer wraps an implementation of Bare
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(BareService, ...)`.
  *
  * @generated from service Bare
  */
 export function instrumentBareServer(impl: BareServer, metrics?: ServerMetrics): BareServer {
   return instrumentServer(BareMethods, impl, metrics);
 }
+
+/**
+ * InstrumentedBareClient is ts-proto's BareClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedBareClient(address, credentials, options?, metrics?)`.
+ *
+ * @generated from service Bare
+ */
+export const InstrumentedBareClient = instrumentClient(BareClient, BareMethods);
+
+/** InstrumentedBareClient's instances are ts-proto's BareClients. */
+export type InstrumentedBareClient = BareClient;
 

@@ -6,11 +6,13 @@
 /* eslint-disable */
 
 import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { instrumentServer } from "protoc-gen-grpc-prom/runtime";
+import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { TestServiceServer, TestServiceService } from "./test.js";
+import { TestServiceClient } from "./test.js";
 
 /**
- * TestServiceMethods holds the metric labels of every method of mwitkow.testproto.TestService, keyed by ts-proto's method name.
+ * TestServiceMethods holds the metric labels of every method of
+ * mwitkow.testproto.TestService, keyed by ts-proto's method name.
  *
  * @generated from service mwitkow.testproto.TestService
  */
@@ -57,11 +59,25 @@ export const TestServiceMethods = {
 } as const satisfies MethodTable<keyof TestServiceService>;
 
 /**
- * instrumentTestServiceServer wraps an implementation of mwitkow.testproto.TestService to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(TestServiceService, ...).
+ * instrumentTestServiceServer wraps an implementation of mwitkow.testproto.TestService
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(TestServiceService, ...)`.
  *
  * @generated from service mwitkow.testproto.TestService
  */
 export function instrumentTestServiceServer(impl: TestServiceServer, metrics?: ServerMetrics): TestServiceServer {
   return instrumentServer(TestServiceMethods, impl, metrics);
 }
+
+/**
+ * InstrumentedTestServiceClient is ts-proto's TestServiceClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedTestServiceClient(address, credentials, options?, metrics?)`.
+ *
+ * @generated from service mwitkow.testproto.TestService
+ */
+export const InstrumentedTestServiceClient = instrumentClient(TestServiceClient, TestServiceMethods);
+
+/** InstrumentedTestServiceClient's instances are ts-proto's TestServiceClients. */
+export type InstrumentedTestServiceClient = TestServiceClient;
 

@@ -6,11 +6,13 @@
 /* eslint-disable */
 
 import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { instrumentServer } from "protoc-gen-grpc-prom/runtime";
+import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { ShopServiceServer, ShopServiceService } from "./shop.js";
+import { ShopServiceClient } from "./shop.js";
 
 /**
- * ShopServiceMethods holds the metric labels of every method of shop.v1.ShopService, keyed by ts-proto's method name.
+ * ShopServiceMethods holds the metric labels of every method of
+ * shop.v1.ShopService, keyed by ts-proto's method name.
  *
  * ShopService serves the product catalogue.
  *
@@ -48,7 +50,9 @@ export const ShopServiceMethods = {
 } as const satisfies MethodTable<keyof ShopServiceService>;
 
 /**
- * instrumentShopServiceServer wraps an implementation of shop.v1.ShopService to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(ShopServiceService, ...).
+ * instrumentShopServiceServer wraps an implementation of shop.v1.ShopService
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(ShopServiceService, ...)`.
  *
  * ShopService serves the product catalogue.
  *
@@ -57,4 +61,18 @@ export const ShopServiceMethods = {
 export function instrumentShopServiceServer(impl: ShopServiceServer, metrics?: ServerMetrics): ShopServiceServer {
   return instrumentServer(ShopServiceMethods, impl, metrics);
 }
+
+/**
+ * InstrumentedShopServiceClient is ts-proto's ShopServiceClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedShopServiceClient(address, credentials, options?, metrics?)`.
+ *
+ * ShopService serves the product catalogue.
+ *
+ * @generated from service shop.v1.ShopService
+ */
+export const InstrumentedShopServiceClient = instrumentClient(ShopServiceClient, ShopServiceMethods);
+
+/** InstrumentedShopServiceClient's instances are ts-proto's ShopServiceClients. */
+export type InstrumentedShopServiceClient = ShopServiceClient;
 

@@ -5,11 +5,13 @@
 /* eslint-disable */
 
 import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { instrumentServer } from "protoc-gen-grpc-prom/runtime";
+import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { InventoryServer, InventoryService, PlaceholderServer, PlaceholderService } from "./inventory.js";
+import { InventoryClient, PlaceholderClient } from "./inventory.js";
 
 /**
- * InventoryMethods holds the metric labels of every method of acme.deeply.nested.v1.Inventory, keyed by ts-proto's method name.
+ * InventoryMethods holds the metric labels of every method of
+ * acme.deeply.nested.v1.Inventory, keyed by ts-proto's method name.
  *
  * Inventory keeps items.
  *
@@ -29,7 +31,9 @@ export const InventoryMethods = {
 } as const satisfies MethodTable<keyof InventoryService>;
 
 /**
- * instrumentInventoryServer wraps an implementation of acme.deeply.nested.v1.Inventory to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(InventoryService, ...).
+ * instrumentInventoryServer wraps an implementation of acme.deeply.nested.v1.Inventory
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(InventoryService, ...)`.
  *
  * Inventory keeps items.
  *
@@ -40,7 +44,22 @@ export function instrumentInventoryServer(impl: InventoryServer, metrics?: Serve
 }
 
 /**
- * PlaceholderMethods holds the metric labels of every method of acme.deeply.nested.v1.Placeholder, keyed by ts-proto's method name.
+ * InstrumentedInventoryClient is ts-proto's InventoryClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedInventoryClient(address, credentials, options?, metrics?)`.
+ *
+ * Inventory keeps items.
+ *
+ * @generated from service acme.deeply.nested.v1.Inventory
+ */
+export const InstrumentedInventoryClient = instrumentClient(InventoryClient, InventoryMethods);
+
+/** InstrumentedInventoryClient's instances are ts-proto's InventoryClients. */
+export type InstrumentedInventoryClient = InventoryClient;
+
+/**
+ * PlaceholderMethods holds the metric labels of every method of
+ * acme.deeply.nested.v1.Placeholder, keyed by ts-proto's method name.
  *
  * Placeholder has no methods yet.
  *
@@ -50,7 +69,9 @@ export const PlaceholderMethods = {
 } as const satisfies MethodTable<keyof PlaceholderService>;
 
 /**
- * instrumentPlaceholderServer wraps an implementation of acme.deeply.nested.v1.Placeholder to record the grpc_server_* metrics of go-grpc-prometheus; pass the result to server.addService(PlaceholderService, ...).
+ * instrumentPlaceholderServer wraps an implementation of acme.deeply.nested.v1.Placeholder
+ * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
+ * `server.addService(PlaceholderService, ...)`.
  *
  * Placeholder has no methods yet.
  *
@@ -59,4 +80,18 @@ export const PlaceholderMethods = {
 export function instrumentPlaceholderServer(impl: PlaceholderServer, metrics?: ServerMetrics): PlaceholderServer {
   return instrumentServer(PlaceholderMethods, impl, metrics);
 }
+
+/**
+ * InstrumentedPlaceholderClient is ts-proto's PlaceholderClient, recording the grpc_client_*
+ * metrics of go-grpc-prometheus:
+ * `new InstrumentedPlaceholderClient(address, credentials, options?, metrics?)`.
+ *
+ * Placeholder has no methods yet.
+ *
+ * @generated from service acme.deeply.nested.v1.Placeholder
+ */
+export const InstrumentedPlaceholderClient = instrumentClient(PlaceholderClient, PlaceholderMethods);
+
+/** InstrumentedPlaceholderClient's instances are ts-proto's PlaceholderClients. */
+export type InstrumentedPlaceholderClient = PlaceholderClient;
 

@@ -1,0 +1,146 @@
+import { register as globalRegister, type Registry } from "prom-client";
+import { clientMetricDefs, type MetricDef } from "./contract.js";
+import { Family, type Labels } from "./family.js";
+import type { Cells } from "./histogram.js";
+import { checkConstLabels, methodLabels } from "./labels.js";
+import { HistogramSeries, type HistogramShape, histogramShape, MethodRecord } from "./method-record.js";
+import type { MethodLabels } from "./method-table.js";
+import {
+  type CounterFamilies,
+  counterFamilies,
+  type HistogramOptions,
+  histogramOption,
+  labelNames,
+  methodKey,
+  registerAll,
+} from "./metric-set.js";
+import { checkKeys } from "./options.js";
+
+/** ClientMetricsOptions configures a ClientMetrics. */
+export interface ClientMetricsOptions {
+  /** registry receives the metric families; default: prom-client's global `register`. */
+  readonly registry?: Registry;
+  /** handlingTimeHistogram enables grpc_client_handling_seconds: from the start of a call to its status. */
+  readonly handlingTimeHistogram?: boolean | HistogramOptions;
+  /**
+   * streamReceiveTimeHistogram enables grpc_client_msg_recv_handling_seconds
+   * on streaming methods: how long each receive waited (see the README for
+   * how grpc-js's events map onto Go's RecvMsg).
+   */
+  readonly streamReceiveTimeHistogram?: boolean | HistogramOptions;
+  /** streamSendTimeHistogram enables grpc_client_msg_send_handling_seconds on streaming methods: the time of each send. */
+  readonly streamSendTimeHistogram?: boolean | HistogramOptions;
+  /** constLabels are added to every series, as Go's ConstLabels. */
+  readonly constLabels?: Readonly<Record<string, string>>;
+}
+
+const owner = "ClientMetrics";
+const optionKeys = [
+  "registry",
+  "handlingTimeHistogram",
+  "streamReceiveTimeHistogram",
+  "streamSendTimeHistogram",
+  "constLabels",
+] as const;
+const histogramKeys = ["buckets"] as const;
+
+interface Histogram {
+  readonly family: Family;
+  readonly shape: HistogramShape;
+}
+
+/**
+ * ClientMethodRecord is a MethodRecord with the two per-message histograms
+ * of streaming methods, when enabled.
+ */
+export class ClientMethodRecord extends MethodRecord {
+  /** recv holds grpc_client_msg_recv_handling_seconds, on streaming methods when enabled. */
+  readonly recv: Cells | undefined;
+  /** send holds grpc_client_msg_send_handling_seconds, on streaming methods when enabled. */
+  readonly send: Cells | undefined;
+
+  constructor(
+    labels: Labels,
+    families: CounterFamilies & { readonly handlingSeconds: Family | undefined },
+    handling: HistogramShape | undefined,
+    recv: Histogram | undefined,
+    send: Histogram | undefined,
+    streaming: boolean,
+  ) {
+    super(labels, families, handling && { shape: handling, withGrpcCode: false });
+    this.recv = streaming ? messageHistogram(recv, labels) : undefined;
+    this.send = streaming ? messageHistogram(send, labels) : undefined;
+  }
+}
+
+function messageHistogram(h: Histogram | undefined, labels: Labels): Cells | undefined {
+  if (h === undefined) return undefined;
+  const series = new HistogramSeries(h.shape.bounds, h.shape, labels);
+  h.family.add(series);
+  return series.cells;
+}
+
+/**
+ * ClientMetrics holds the grpc_client_* metrics of go-grpc-prometheus on one
+ * prom-client Registry. Pass one instance to every InstrumentedXClient that
+ * should report to that registry.
+ */
+export class ClientMetrics {
+  /** registry is where the metric families are registered. */
+  readonly registry: Registry;
+  private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
+  private readonly constLabels: Labels;
+  private readonly handling: HistogramShape | undefined;
+  private readonly recv: Histogram | undefined;
+  private readonly send: Histogram | undefined;
+  private readonly records = new Map<string, ClientMethodRecord>();
+
+  constructor(options: ClientMetricsOptions = {}) {
+    checkKeys(options, optionKeys, owner);
+    this.registry = options.registry ?? globalRegister;
+    this.constLabels = checkConstLabels(options.constLabels, owner);
+    const labels = labelNames(Object.keys(this.constLabels));
+    const d = clientMetricDefs;
+    const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {
+      const h = histogramOption(option, histogramKeys, `${owner} ${name}`);
+      return (
+        h && { family: new Family(def.name, def.help, "histogram", labels), shape: histogramShape(def.name, h.bounds) }
+      );
+    };
+    const handling = histogram(options.handlingTimeHistogram, "handlingTimeHistogram", d.handlingSeconds);
+    this.recv = histogram(options.streamReceiveTimeHistogram, "streamReceiveTimeHistogram", d.recvSeconds);
+    this.send = histogram(options.streamSendTimeHistogram, "streamSendTimeHistogram", d.sendSeconds);
+    this.handling = handling?.shape;
+    this.families = { ...counterFamilies(d, labels), handlingSeconds: handling?.family };
+    registerAll(this.registry, [...Object.values(this.families), this.recv?.family, this.send?.family], owner);
+  }
+
+  /**
+   * method returns the record of one method, first adding its series (every
+   * code, the enabled histograms) at zero. Instrumented clients call it for
+   * every method of their service when constructed; calls never look it up.
+   */
+  method(m: MethodLabels): ClientMethodRecord {
+    const key = methodKey(m);
+    let record = this.records.get(key);
+    if (record === undefined) {
+      const labels = methodLabels(m, this.constLabels);
+      const streaming = m.grpcType !== "unary";
+      record = new ClientMethodRecord(labels, this.families, this.handling, this.recv, this.send, streaming);
+      this.records.set(key, record);
+    }
+    return record;
+  }
+}
+
+let defaultClient: ClientMetrics | undefined;
+
+/**
+ * defaultClientMetrics returns the ClientMetrics on prom-client's global
+ * `register` that InstrumentedXClient uses when given none, creating it on
+ * first use: importing this package registers nothing.
+ */
+export function defaultClientMetrics(): ClientMetrics {
+  defaultClient ??= new ClientMetrics();
+  return defaultClient;
+}

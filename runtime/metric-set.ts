@@ -1,0 +1,81 @@
+import type { Registry } from "prom-client";
+import { defaultBuckets, labelCode, labelMethod, labelService, labelType, type MetricDef } from "./contract.js";
+import { Family } from "./family.js";
+import { checkBuckets } from "./histogram.js";
+import type { MethodLabels } from "./method-table.js";
+import { checkKeys } from "./options.js";
+
+/** HistogramOptions configures an opt-in histogram. */
+export interface HistogramOptions {
+  /** buckets are the upper bounds in seconds, strictly increasing; default .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10. */
+  readonly buckets?: readonly number[];
+}
+
+/** labelNames returns the label names of a family: grpc_type, grpc_service, grpc_method, then the const ones. */
+export function labelNames(constNames: readonly string[]): string[] {
+  return [labelType, labelService, labelMethod, ...constNames];
+}
+
+/** CounterFamilies are the four counter families both sides have. */
+export interface CounterFamilies {
+  readonly started: Family;
+  readonly handled: Family;
+  readonly received: Family;
+  readonly sent: Family;
+}
+
+/** counterFamilies makes the four counter families from their definitions. */
+export function counterFamilies(
+  defs: Record<keyof CounterFamilies, MetricDef>,
+  labels: readonly string[],
+): CounterFamilies {
+  return {
+    started: new Family(defs.started.name, defs.started.help, "counter", labels),
+    handled: new Family(defs.handled.name, defs.handled.help, "counter", [...labels, labelCode]),
+    received: new Family(defs.received.name, defs.received.help, "counter", labels),
+    sent: new Family(defs.sent.name, defs.sent.help, "counter", labels),
+  };
+}
+
+/**
+ * histogramOption reads an opt-in histogram option (`true` or an options
+ * object): undefined when off, else the checked buckets and the object.
+ */
+export function histogramOption<O extends HistogramOptions>(
+  option: boolean | O | undefined,
+  keys: readonly string[],
+  owner: string,
+): { bounds: Float64Array; options: O } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== "object" || option === null)) {
+    throw new TypeError(`${owner}: must be true, false or an options object`);
+  }
+  const options = (option === true ? {} : option) as O;
+  checkKeys(options, keys, owner);
+  return { bounds: checkBuckets(options.buckets ?? defaultBuckets, owner), options };
+}
+
+/**
+ * registerAll registers the families, or none of them: a name already on the
+ * registry fails the construction with a message saying what to do.
+ */
+export function registerAll(registry: Registry, families: readonly (Family | undefined)[], who: string): void {
+  if (registry === null || typeof registry !== "object" || typeof registry.registerMetric !== "function") {
+    throw new TypeError(`${who}: registry must be a prom-client Registry`);
+  }
+  const all = families.filter((f): f is Family => f !== undefined);
+  for (const f of all) {
+    if (registry.getSingleMetric(f.name) !== undefined) {
+      throw new Error(
+        `${who}: the registry already has a metric named ${f.name}. ` +
+          `Create one ${who} per registry and share it, or give each its own Registry.`,
+      );
+    }
+  }
+  for (const f of all) f.register(registry);
+}
+
+/** methodKey identifies a method among the records of one metrics object. */
+export function methodKey(m: MethodLabels): string {
+  return `${m.grpcType}\0${m.grpcService}\0${m.grpcMethod}`;
+}
