@@ -113,6 +113,32 @@ export const wrong = {
     expect(errors[0]).toContain("is missing the following properties");
   });
 
+  it("types InstrumentedXClient as a drop-in for XClient: its instances are XClients", () => {
+    const text = `import { credentials } from "@grpc/grpc-js";
+import { ClientMetrics } from "protoc-gen-grpc-prom/runtime";
+import { TestServiceClient } from "./test.js";
+import { InstrumentedTestServiceClient } from "./test_grpc_prom.js";
+const plain: TestServiceClient = new InstrumentedTestServiceClient("127.0.0.1:1", credentials.createInsecure());
+const measured: TestServiceClient = new InstrumentedTestServiceClient(
+  "127.0.0.1:1", credentials.createInsecure(), { "grpc.max_receive_message_length": 1024 }, new ClientMetrics(),
+);
+const named: InstrumentedTestServiceClient = plain;
+const service = InstrumentedTestServiceClient.service === TestServiceClient.service;
+export { measured, named, service };
+`;
+    expect(diagnostics({ name: "client_ok.ts", text })).toEqual([]);
+  });
+
+  it("rejects InstrumentedXClient constructor arguments of the wrong types", () => {
+    const text = `import { credentials } from "@grpc/grpc-js";
+import { InstrumentedTestServiceClient } from "./test_grpc_prom.js";
+export const a = new InstrumentedTestServiceClient("127.0.0.1:1", credentials.createInsecure(), {}, { registry: 1 });
+export const b = new InstrumentedTestServiceClient(42, credentials.createInsecure());
+`;
+    const errors = diagnostics({ name: "client_bad.ts", text });
+    expect(errors.map((e) => e.split(":")[1])).toEqual(["3", "4"]);
+  });
+
   it("rejects an implementation that lacks a method's right signature", () => {
     const text = `import { instrumentTestServiceServer } from "./test_grpc_prom.js";
 export const s = instrumentTestServiceServer({ ping: (x: number) => x });

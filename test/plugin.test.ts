@@ -84,7 +84,9 @@ describe("the generated file", () => {
   });
 
   it("emits InstrumentedXClient as one runtime call, and a type of the same name", () => {
-    expect(lines(text)).toContain("export const InstrumentedPingerClient = instrumentClient(PingerClient, PingerMethods);");
+    expect(lines(text)).toContain(
+      "export const InstrumentedPingerClient = instrumentClient(PingerClient, PingerMethods);",
+    );
     expect(lines(text)).toContain("export type InstrumentedPingerClient = PingerClient;");
   });
 

@@ -211,7 +211,8 @@ describe("server streaming", () => {
     expect(c.handled).toEqual({ Canceled: 1 });
     expect(c.sent).toBeGreaterThanOrEqual(3);
     expect(c.sent).toBeLessThan(20);
-    expect(c.sent).toBe((await outcome).messages.length);
+    // A message written as the cancel crossed it on the wire is sent but never received.
+    expect(c.sent - (await outcome).messages.length).toBeOneOf([0, 1]);
   });
 
   it("counts a deadline passing mid-stream as DeadlineExceeded", async () => {
@@ -221,7 +222,8 @@ describe("server streaming", () => {
     await h.waitFor("grpc_server_handled_total", "PingList", { grpc_code: "DeadlineExceeded" }, 1);
     const c = await counts(h, "PingList");
     expect(c.handled).toEqual({ DeadlineExceeded: 1 });
-    expect(c.sent).toBe(o.messages.length);
+    // A message written as the deadline passed is sent but never received.
+    expect(c.sent - o.messages.length).toBeOneOf([0, 1]);
   });
 
   it("ends a stream whose async handler rejects with Unknown, after the messages it wrote", async () => {
