@@ -11,7 +11,7 @@ import {
   type HistogramOptions,
   histogramOption,
   labelNames,
-  methodKey,
+  Records,
   registerAll,
 } from "./metric-set.js";
 import { checkKeys } from "./options.js";
@@ -93,7 +93,11 @@ export class ClientMetrics {
   private readonly handling: HistogramShape | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
-  private readonly records = new Map<string, ClientMethodRecord>();
+  private readonly records = new Records((m) => {
+    const streaming = m.grpcType !== "unary";
+    const labels = methodLabels(m, this.constLabels);
+    return new ClientMethodRecord(labels, this.families, this.handling, this.recv, this.send, streaming);
+  });
 
   constructor(options: ClientMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
@@ -121,15 +125,7 @@ export class ClientMetrics {
    * every method of their service when constructed; calls never look it up.
    */
   method(m: MethodLabels): ClientMethodRecord {
-    const key = methodKey(m);
-    let record = this.records.get(key);
-    if (record === undefined) {
-      const labels = methodLabels(m, this.constLabels);
-      const streaming = m.grpcType !== "unary";
-      record = new ClientMethodRecord(labels, this.families, this.handling, this.recv, this.send, streaming);
-      this.records.set(key, record);
-    }
-    return record;
+    return this.records.get(m);
   }
 }
 

@@ -75,7 +75,24 @@ export function registerAll(registry: Registry, families: readonly (Family | und
   for (const f of all) f.register(registry);
 }
 
-/** methodKey identifies a method among the records of one metrics object. */
-export function methodKey(m: MethodLabels): string {
-  return `${m.grpcType}\0${m.grpcService}\0${m.grpcMethod}`;
+/**
+ * Records holds the record of each method of one metrics object, made on
+ * first request: instrumenting a method twice, or from two servers or
+ * clients, shares its series.
+ */
+export class Records<R> {
+  private readonly byMethod = new Map<string, R>();
+
+  constructor(private readonly create: (m: MethodLabels) => R) {}
+
+  /** get returns the record of a method, creating it (and so its series, at zero) the first time. */
+  get(m: MethodLabels): R {
+    const key = `${m.grpcType}\0${m.grpcService}\0${m.grpcMethod}`;
+    let record = this.byMethod.get(key);
+    if (record === undefined) {
+      record = this.create(m);
+      this.byMethod.set(key, record);
+    }
+    return record;
+  }
 }

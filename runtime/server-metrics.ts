@@ -9,7 +9,7 @@ import {
   type HistogramOptions,
   histogramOption,
   labelNames,
-  methodKey,
+  Records,
   registerAll,
 } from "./metric-set.js";
 import { checkKeys } from "./options.js";
@@ -51,7 +51,9 @@ export class ServerMetrics {
   private readonly families: RecordFamilies;
   private readonly constLabels: Labels;
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
-  private readonly records = new Map<string, MethodRecord>();
+  private readonly records = new Records(
+    (m) => new MethodRecord(methodLabels(m, this.constLabels), this.families, this.latency),
+  );
 
   constructor(options: ServerMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
@@ -76,13 +78,7 @@ export class ServerMetrics {
    * per method when it wraps an implementation; calls never look it up.
    */
   method(m: MethodLabels): MethodRecord {
-    const key = methodKey(m);
-    let record = this.records.get(key);
-    if (record === undefined) {
-      record = new MethodRecord(methodLabels(m, this.constLabels), this.families, this.latency);
-      this.records.set(key, record);
-    }
-    return record;
+    return this.records.get(m);
   }
 }
 

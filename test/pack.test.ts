@@ -86,9 +86,9 @@ plugins:
 /** serverTs is valid in both module kinds: relative ".js" specifiers resolve under NodeNext either way, and no top-level await. */
 const serverTs = `import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
-import { ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { TestServiceClient, TestServiceService, type TestServiceServer } from "./gen/test.js";
-import { instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { TestServiceService, type TestServiceClient, type TestServiceServer } from "./gen/test.js";
+import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
 
 const impl: TestServiceServer = {
   pingEmpty: (_call, callback) => callback(null, { Value: "I like kittens.", counter: 42 }),
@@ -107,7 +107,10 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  const client = new TestServiceClient("127.0.0.1:" + port, credentials.createInsecure());
+  // The instrumented client is a drop-in for ts-proto's: same arguments, then its ClientMetrics.
+  const client: TestServiceClient = new InstrumentedTestServiceClient(
+    "127.0.0.1:" + port, credentials.createInsecure(), {}, new ClientMetrics({ registry }),
+  );
   const options = () => ({ deadline: new Date(Date.now() + 5_000) });
   await new Promise<void>((resolve, reject) => client.pingEmpty({}, new Metadata(), options(), (err) => (err ? reject(err) : resolve())));
   const req = { value: "x", sleepTimeMs: 0, errorCodeReturned: status.NOT_FOUND };
@@ -231,12 +234,16 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
     expect(text).toContain(p.tsProtoImport);
   });
 
-  it("runs an instrumented server under node and exposes its series", async () => {
+  it("runs an instrumented server and client under node and exposes their series", async () => {
     expect(setup.get(p.kind)?.message).toBeUndefined();
     const { stdout } = await run(dir(), process.execPath, ["dist/server.js"], 20_000);
     const series = Object.fromEntries(parseExposition(stdout).series);
     expect(series, stdout).toMatchObject({
       [key("grpc_server_started_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_client_started_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_client_msg_received_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_client_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })]: 1,
+      [key("grpc_client_handled_total", { ...labels("PingList", "server_stream"), grpc_code: "OK" })]: 0,
       [key("grpc_server_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" })]: 1,
       [key("grpc_server_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })]: 1,
       // Pre-registered: a method never called is present at zero from the first scrape.

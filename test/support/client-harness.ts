@@ -4,7 +4,7 @@ import { onTestFinished } from "vitest";
 import { ClientMetrics, type ClientMetricsOptions } from "../../runtime/index.js";
 import { type TestServiceClient, type TestServiceServer, TestServiceService } from "../../testdata/gen/test.js";
 import { InstrumentedTestServiceClient } from "../../testdata/gen/test_grpc_prom.js";
-import { type Exposition, key, scrape } from "./exposition.js";
+import { codesOf, type Exposition, scrape, seriesValue } from "./exposition.js";
 import { labels, type MethodName } from "./harness.js";
 import { startServer } from "./server.js";
 import { testService } from "./test-service.js";
@@ -41,12 +41,8 @@ export async function clientHarness(
   }
   const client = new InstrumentedTestServiceClient(address, credentials.createInsecure(), setup.clientOptions, metrics);
   onTestFinished(() => client.close());
-  const value = async (name: string, method: MethodName, extra: Record<string, string> = {}) => {
-    const k = key(name, { ...labels(method), ...extra });
-    const v = (await scrape(registry)).series.get(k);
-    if (v === undefined) throw new Error(`no series ${k}`);
-    return v;
-  };
+  const value = (name: string, method: MethodName, extra: Record<string, string> = {}) =>
+    seriesValue(registry, name, { ...labels(method), ...extra });
   return {
     registry,
     metrics,
@@ -55,13 +51,7 @@ export async function clientHarness(
     value,
     scrape: () => scrape(registry),
     async counts(method) {
-      const e = await scrape(registry);
-      const handled: Record<string, number> = {};
-      for (const [k, v] of e.series) {
-        if (k.startsWith("grpc_client_handled_total{") && k.includes(`grpc_method="${method}"`) && v !== 0) {
-          handled[/grpc_code="([^"]*)"/.exec(k)![1]!] = v;
-        }
-      }
+      const handled = codesOf(await scrape(registry), "grpc_client_handled_total", method);
       return {
         started: await value("grpc_client_started_total", method),
         received: await value("grpc_client_msg_received_total", method),

@@ -65,3 +65,21 @@ export function comparable(e: Exposition, prefix: string): Map<string, number> {
 export function nonZero(m: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...m].filter(([, v]) => v !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
+
+/** seriesValue scrapes a registry and reads one series; a series that is absent fails, it is not taken as 0. */
+export async function seriesValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const k = key(name, labels);
+  const v = (await scrape(registry)).series.get(k);
+  if (v === undefined) throw new Error(`no series ${k}`);
+  return v;
+}
+
+/** codesOf returns the non-zero series of a handled_total family for one method, by grpc_code. */
+export function codesOf(e: Exposition, family: string, method: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of e.series) {
+    if (v === 0 || !k.startsWith(`${family}{`) || !k.includes(`grpc_method="${method}"`)) continue;
+    out[/grpc_code="([^"]*)"/.exec(k)![1]!] = v;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { onTestFinished } from "vitest";
 import { ServerMetrics, type ServerMetricsOptions } from "../../runtime/index.js";
 import { TestServiceClient, type TestServiceServer, TestServiceService } from "../../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
-import { type Exposition, key, scrape } from "./exposition.js";
+import { codesOf, type Exposition, scrape, seriesValue } from "./exposition.js";
 import { connect, startServer } from "./server.js";
 
 export const service = "mwitkow.testproto.TestService";
@@ -58,12 +58,8 @@ export async function harness(
     client.close();
     await running.close();
   });
-  const value = async (name: string, method: MethodName, extra: Record<string, string> = {}) => {
-    const k = key(name, { ...labels(method), ...extra });
-    const v = (await scrape(registry)).series.get(k);
-    if (v === undefined) throw new Error(`no series ${k}`);
-    return v;
-  };
+  const value = (name: string, method: MethodName, extra: Record<string, string> = {}) =>
+    seriesValue(registry, name, { ...labels(method), ...extra });
   return {
     registry,
     metrics,
@@ -85,12 +81,5 @@ export async function harness(
 
 /** handledCodes returns every non-zero grpc_server_handled_total of a method, by code. */
 export async function handledCodes(h: Harness, method: MethodName): Promise<Record<string, number>> {
-  const e = await h.scrape();
-  const out: Record<string, number> = {};
-  const prefix = "grpc_server_handled_total{";
-  for (const [k, v] of e.series) {
-    if (!k.startsWith(prefix) || !k.includes(`grpc_method="${method}"`) || v === 0) continue;
-    out[/grpc_code="([^"]*)"/.exec(k)![1]!] = v;
-  }
-  return out;
+  return codesOf(await h.scrape(), "grpc_server_handled_total", method);
 }
