@@ -1,13 +1,22 @@
 import type { Registry } from "prom-client";
 
+/** Side is whose metrics a table shows: the families named grpc_server_* or grpc_client_*. */
+type Side = "server" | "client";
+
+const sides: readonly Side[] = ["server", "client"];
+
 /** Labels are the labels summary reads; our series always have them, as strings. */
 type Labels = Partial<Record<"grpc_service" | "grpc_method" | "grpc_type" | "grpc_code", string>>;
 
-/** MethodStats is what the registry holds about one method, added up over its series. */
+/** Families is what a registry holds, as getMetricsAsJSON returns it. */
+type Families = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
+
+/** MethodStats is what one side recorded about one method, added up over its series. */
 interface MethodStats {
   type: string;
   started: number;
   ok: number;
+  /** errors counts the calls handled with each code but OK. */
   errors: Map<string, number>;
   received: number;
   sent: number;
@@ -16,14 +25,40 @@ interface MethodStats {
 }
 
 /**
- * summary reads the grpc_server_* metrics back from a registry, as a scraper
- * would see them, and renders one line per method: calls started, handled
- * OK, errors by code, messages received and sent, mean handling time.
+ * summary reads the grpc_server_* and grpc_client_* metrics back from a
+ * registry, as a scraper would see them, and renders a table for each side,
+ * one line per method: calls started, handled OK, errors by code, messages
+ * received and sent, mean handling time. Below the tables, one line per side
+ * checks that every call started was handled.
  */
 export async function summary(registry: Registry): Promise<string> {
+  const families = await registry.getMetricsAsJSON();
+  const perSide = sides.map((side) => [side, methodStats(families, side)] as const);
+  const tables = perSide.map(([side, methods]) => `${side} view (grpc_${side}_*):\n${render(methods)}`);
+  const checks = perSide.map(([side, methods]) => {
+    const { started, handled } = totals(methods);
+    return `${side}: started ${started} ${started === handled ? "=" : "!="} handled ${handled}`;
+  });
+  return [...tables, checks.join("\n")].join("\n\n");
+}
+
+/** totals adds up the calls one side started and handled, over every method and code. */
+function totals(methods: ReadonlyMap<string, MethodStats>): { started: number; handled: number } {
+  let started = 0;
+  let handled = 0;
+  for (const m of methods.values()) {
+    started += m.started;
+    handled += m.ok + [...m.errors.values()].reduce((a, b) => a + b, 0);
+  }
+  return { started, handled };
+}
+
+/** methodStats adds up one side's series by method, keyed "Service/Method". */
+function methodStats(families: Families, side: Side): Map<string, MethodStats> {
+  const prefix = `grpc_${side}_`;
   const methods = new Map<string, MethodStats>();
-  for (const family of await registry.getMetricsAsJSON()) {
-    if (!family.name.startsWith("grpc_server_")) continue;
+  for (const family of families) {
+    if (!family.name.startsWith(prefix)) continue;
     for (const v of family.values) {
       const labels = v.labels as Labels;
       const key = `${labels.grpc_service?.split(".").pop()}/${labels.grpc_method}`;
@@ -42,32 +77,37 @@ export async function summary(registry: Registry): Promise<string> {
         methods.set(key, m);
       }
       // Histogram values name their series (_bucket, _sum, _count); counters do not.
-      switch ((v as { metricName?: string }).metricName ?? family.name) {
-        case "grpc_server_started_total":
+      switch (((v as { metricName?: string }).metricName ?? family.name).slice(prefix.length)) {
+        case "started_total":
           m.started += v.value;
           break;
-        case "grpc_server_handled_total": {
+        case "handled_total": {
           const code = labels.grpc_code ?? "";
           if (code === "OK") m.ok += v.value;
           // Every code has a series from the start, at 0: show only the ones that happened.
           else if (v.value > 0) m.errors.set(code, (m.errors.get(code) ?? 0) + v.value);
           break;
         }
-        case "grpc_server_msg_received_total":
+        case "msg_received_total":
           m.received += v.value;
           break;
-        case "grpc_server_msg_sent_total":
+        case "msg_sent_total":
           m.sent += v.value;
           break;
-        case "grpc_server_handling_seconds_sum":
+        case "handling_seconds_sum":
           m.seconds += v.value;
           break;
-        case "grpc_server_handling_seconds_count":
+        case "handling_seconds_count":
           m.count += v.value;
           break;
       }
     }
   }
+  return methods;
+}
+
+/** render makes the table of one side. */
+function render(methods: ReadonlyMap<string, MethodStats>): string {
   const header = ["method", "type", "started", "OK", "recv", "sent", "mean", "errors"];
   const rows = [...methods].map(([key, m]) => [
     key,
