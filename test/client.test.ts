@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import {
+  credentials,
   InterceptingCall,
   type Interceptor,
   Metadata,
@@ -8,12 +9,15 @@ import {
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
-import { describe, expect, it } from "vitest";
-import { grpcCodeNames } from "../runtime/index.js";
+import { Registry, register } from "prom-client";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { ClientMetrics, defaultClientMetrics, grpcCodeNames } from "../runtime/index.js";
 import { type Empty, type PingRequest, type PingResponse, TestServiceClient } from "../testdata/gen/test.js";
+import { InstrumentedTestServiceClient } from "../testdata/gen/test_grpc_prom.js";
 import { drain, unary } from "./support/calls.js";
 import { type ClientHarness, clientHarness } from "./support/client-harness.js";
-import { methods } from "./support/harness.js";
+import { key, scrape } from "./support/exposition.js";
+import { labels, methods } from "./support/harness.js";
 import { deadline } from "./support/server.js";
 import { listResponses } from "./support/test-service.js";
 
@@ -456,10 +460,43 @@ describe("InstrumentedXClient instances", () => {
   it("share one table of series per ClientMetrics, however many are made", async () => {
     const h = await clientHarness();
     const before = (await h.scrape()).series.size;
-    const { InstrumentedTestServiceClient } = await import("../testdata/gen/test_grpc_prom.js");
-    const { credentials } = await import("@grpc/grpc-js");
     for (let i = 0; i < 3; i++)
       new InstrumentedTestServiceClient(h.address, credentials.createInsecure(), {}, h.metrics).close();
     expect((await h.scrape()).series.size).toBe(before);
+  });
+});
+
+describe("ClientMetrics construction and the default", () => {
+  afterEach(() => register.clear());
+
+  it("fails at construction on a registry that has the metrics, an unknown option or bad buckets", () => {
+    const registry = new Registry();
+    new ClientMetrics({ registry });
+    expect(() => new ClientMetrics({ registry })).toThrow(
+      "ClientMetrics: the registry already has a metric named grpc_client_started_total.",
+    );
+    const fresh = new Registry();
+    expect(() => new ClientMetrics({ registry: fresh, streamHistogram: true } as never)).toThrow(
+      'ClientMetrics: unknown option "streamHistogram"; the options are registry, handlingTimeHistogram, streamReceiveTimeHistogram, streamSendTimeHistogram, constLabels',
+    );
+    expect(() => new ClientMetrics({ registry: fresh, streamSendTimeHistogram: { buckets: [2, 1] } })).toThrow(
+      "ClientMetrics streamSendTimeHistogram: buckets must be strictly increasing, but 1 follows 2",
+    );
+    expect(
+      () => new ClientMetrics({ registry: fresh, handlingTimeHistogram: { withGrpcCode: true } as never }),
+    ).toThrow('ClientMetrics handlingTimeHistogram: unknown option "withGrpcCode"; the options are buckets');
+    expect(fresh.getMetricsAsArray()).toEqual([]);
+  });
+
+  it("uses a ClientMetrics made on prom-client's global register on first use, not at import", async () => {
+    expect(register.getSingleMetric("grpc_client_started_total")).toBeUndefined();
+    const h = await clientHarness();
+    const client = new InstrumentedTestServiceClient(h.address, credentials.createInsecure());
+    onTestFinished(() => client.close());
+    expect(defaultClientMetrics().registry).toBe(register);
+    await unary<PingResponse>((m, opt, cb) => client.ping(req(), m, opt, cb));
+    expect((await scrape(register)).series.get(key("grpc_client_started_total", labels("Ping")))).toBe(1);
+    // The harness's own ClientMetrics saw nothing of it.
+    expect(await h.value("grpc_client_started_total", "Ping")).toBe(0);
   });
 });
