@@ -73,11 +73,8 @@ export const testService: TestServiceServer = {
         call.emit("error", statusError(req.errorCodeReturned, "foobar"));
         return;
       }
-      const reply = () => {
-        if (!done && !call.cancelled) call.write({ Value: req.value, counter: i++ });
-      };
-      if (req.sleepTimeMs > 0) setTimeout(reply, req.sleepTimeMs);
-      else reply();
+      // As the Go service: PingStream does not sleep.
+      call.write({ Value: req.value, counter: i++ });
     });
     call.on("end", () => {
       if (done) return;
