@@ -1,35 +1,53 @@
+import { clock, reportFault } from "./fault.js";
 import type { MethodRecord } from "./method-record.js";
 
 /**
  * CallReporter is the state of one call: it counts the call as started when
  * made, messages as they pass, and the call as handled exactly once, however
- * many of the paths that can end a call fire.
+ * many of the paths that can end a call fire. None of its methods throws: a
+ * fault while recording is reported and the call goes on.
  */
 export class CallReporter {
-  private readonly startMs: number;
+  private startMs = 0;
   /** finished is true once handled() has counted the call. */
   finished = false;
 
   constructor(private readonly record: MethodRecord) {
-    record.started++;
-    this.startMs = record.latency === undefined ? 0 : performance.now();
+    try {
+      record.started++;
+      if (record.latency !== undefined) this.startMs = clock();
+    } catch (err) {
+      reportFault(err);
+    }
   }
 
   /** receivedMessage counts one message received. */
   receivedMessage(): void {
-    this.record.received++;
+    try {
+      this.record.received++;
+    } catch (err) {
+      reportFault(err);
+    }
   }
 
   /** sentMessage counts one message sent. */
   sentMessage(): void {
-    this.record.sent++;
+    try {
+      this.record.sent++;
+    } catch (err) {
+      reportFault(err);
+    }
   }
 
-  /** handled counts the call as ended with code, the first time only; it returns whether it did. */
+  /** handled counts the call as ended with code, the first time only; it returns whether this was the first. */
   handled(code: number): boolean {
     if (this.finished) return false;
     this.finished = true;
-    this.record.finish(code, this.startMs);
+    try {
+      this.record.finish(code, this.startMs);
+    } catch (err) {
+      reportFault(err);
+    }
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { InterceptingCall, type Interceptor, type Requester, type StatusObject }
 import { CallReporter } from "./call-reporter.js";
 import type { ClientMethodRecord, ClientMetrics } from "./client-metrics.js";
 import { codeOk } from "./contract.js";
+import { clock, reportFault } from "./fault.js";
 import type { MethodTable } from "./method-table.js";
 
 /**
@@ -42,12 +43,16 @@ function requester(record: ClientMethodRecord): Requester {
   const { recv, send } = record;
   const oneResponse = record.labels.grpc_type === "unary" || record.labels.grpc_type === "client_stream";
   let response = false;
-  let recvFrom = recv === undefined ? 0 : performance.now();
+  let recvFrom = recv === undefined ? 0 : clock();
   const observeRecv = () => {
     if (recv === undefined) return;
-    const now = performance.now();
-    recv.observe((now - recvFrom) / 1000);
-    recvFrom = now;
+    try {
+      const now = clock();
+      recv.observe((now - recvFrom) / 1000);
+      recvFrom = now;
+    } catch (err) {
+      reportFault(err);
+    }
   };
   return {
     start(metadata, _listener, next) {
@@ -85,12 +90,16 @@ function requester(record: ClientMethodRecord): Requester {
         next(message);
         return;
       }
-      const from = performance.now();
+      const from = clock();
       next(message);
-      send.observe((performance.now() - from) / 1000);
+      try {
+        send.observe((clock() - from) / 1000);
+      } catch (err) {
+        reportFault(err);
+      }
     },
     halfClose(next) {
-      if (oneResponse && recv !== undefined) recvFrom = performance.now();
+      if (oneResponse && recv !== undefined) recvFrom = clock();
       next();
     },
   };

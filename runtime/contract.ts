@@ -34,6 +34,14 @@ export function grpcCodeName(code: number): string {
   return grpcCodeNames[code] ?? `Code(${code})`;
 }
 
+/**
+ * maxExtraCodes bounds, per method, how many codes beyond the 17 get a series
+ * of their own (`Code(N)`). A peer or a handler can send any number; further
+ * ones are counted as Unknown, as gRPC asks of codes it does not know, so
+ * that no one can make series without end.
+ */
+export const maxExtraCodes = 8;
+
 /** Code numbers the runtime itself produces. */
 export const codeOk = 0;
 export const codeCanceled = 1;

@@ -41,6 +41,8 @@ export class Cells {
 
   /** observe records one value. */
   observe(value: number): void {
+    // NaN comes only from a clock that failed; it would poison the sum.
+    if (Number.isNaN(value)) return;
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]) i++;

@@ -38,7 +38,7 @@ export function instrumentServer<Impl extends object>(
   const out: Record<string, Wrapped> = {};
   for (const key of Object.keys(table)) {
     const labels = table[key]!;
-    const fn: unknown = (impl as Record<string, unknown>)[key];
+    const fn = handlerOf(impl, key);
     if (fn !== undefined && typeof fn !== "function") {
       throw new TypeError(
         `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is a ${typeof fn}, not a function`,
@@ -55,6 +55,24 @@ export function instrumentServer<Impl extends object>(
     });
   }
   return out as Impl;
+}
+
+/**
+ * handlerOf reads the handler of a method from an implementation, as grpc-js
+ * would, except that what every object inherits (Object.prototype's
+ * `constructor`, `toString`, `__proto__`, ...) or a class instance's
+ * `constructor` is no handler: a method of that name left unimplemented
+ * answers Unimplemented instead of calling something that never answers.
+ */
+function handlerOf(impl: object, key: string): unknown {
+  for (let o: object | null = impl; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d === undefined) continue;
+    // A class's prototype holds the class itself as `constructor`.
+    if (key === "constructor" && o !== impl) return undefined;
+    return "value" in d ? d.value : d.get?.call(impl);
+  }
+  return undefined;
 }
 
 function wrap(type: GrpcType, key: string, handler: Handler | undefined, record: MethodRecord): Wrapped {

@@ -14,8 +14,14 @@ export function checkConstLabels(constLabels: unknown, owner: string): Labels {
   if (typeof constLabels !== "object" || constLabels === null || Array.isArray(constLabels)) {
     throw new TypeError(`${owner}: constLabels must be an object of label name to string value`);
   }
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(constLabels);
+  } catch (err) {
+    throw new TypeError(`${owner}: constLabels could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(constLabels)) {
+  for (const [name, value] of entries) {
     if (!labelNameRE.test(name) || name.startsWith("__")) {
       throw new RangeError(`${owner}: constLabels: "${name}" is not a valid Prometheus label name`);
     }

@@ -1,5 +1,6 @@
-import { grpcCodeName, grpcCodeNames } from "./contract.js";
+import { codeUnknown, grpcCodeName, grpcCodeNames, maxExtraCodes } from "./contract.js";
 import { counterValue, type Family, type Labels, noLabels, type SeriesValue } from "./family.js";
+import { clock } from "./fault.js";
 import { Cells } from "./histogram.js";
 import { withCode } from "./labels.js";
 
@@ -188,10 +189,24 @@ export class MethodRecord {
     if (this.latency && families.handlingSeconds) families.handlingSeconds.add(this.latency);
   }
 
+  private extraCodes: Set<number> | undefined;
+
   /** finish counts a call that ended with code, started at startMs (performance.now()). */
   finish(code: number, startMs: number): void {
-    this.handled.inc(code);
-    this.latency?.observe(code, (performance.now() - startMs) / 1000);
+    const c = this.admit(code);
+    this.handled.inc(c);
+    this.latency?.observe(c, (clock() - startMs) / 1000);
+  }
+
+  /** admit returns the code to count: itself, or Unknown once maxExtraCodes others beyond the 17 have a series. */
+  private admit(code: number): number {
+    if (code >= 0 && code < grpcCodeNames.length) return code;
+    if (!Number.isInteger(code)) return codeUnknown;
+    this.extraCodes ??= new Set();
+    if (this.extraCodes.has(code)) return code;
+    if (this.extraCodes.size >= maxExtraCodes) return codeUnknown;
+    this.extraCodes.add(code);
+    return code;
   }
 }
 

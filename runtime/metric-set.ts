@@ -65,14 +65,35 @@ export function registerAll(registry: Registry, families: readonly (Family | und
   }
   const all = families.filter((f): f is Family => f !== undefined);
   for (const f of all) {
-    if (registry.getSingleMetric(f.name) !== undefined) {
+    if (attempt(() => registry.getSingleMetric(f.name), f.name, who) !== undefined) {
       throw new Error(
         `${who}: the registry already has a metric named ${f.name}. ` +
           `Create one ${who} per registry and share it, or give each its own Registry.`,
       );
     }
   }
-  for (const f of all) f.register(registry);
+  const done: Family[] = [];
+  try {
+    for (const f of all) {
+      attempt(() => f.register(registry), f.name, who);
+      done.push(f);
+    }
+  } catch (err) {
+    // All or nothing: a registry that failed half-way keeps none of ours.
+    for (const f of done) registry.removeSingleMetric(f.name);
+    throw err;
+  }
+}
+
+/** attempt runs one registry operation, saying which metric failed if the registry throws. */
+function attempt<T>(op: () => T, name: string, who: string): T {
+  try {
+    return op();
+  } catch (err) {
+    throw new Error(`${who}: the registry failed on ${name}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 /**

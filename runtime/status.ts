@@ -1,4 +1,5 @@
 import { codeCanceled, codeDeadlineExceeded, codeUnimplemented, codeUnknown } from "./contract.js";
+import { reportFault } from "./fault.js";
 
 /**
  * errorCode returns the status code grpc-js sends for an error a handler
@@ -7,9 +8,14 @@ import { codeCanceled, codeDeadlineExceeded, codeUnimplemented, codeUnknown } fr
  * the client sees.
  */
 export function errorCode(err: unknown): number {
-  if (typeof err === "object" && err !== null && "code" in err) {
-    const code = (err as { code: unknown }).code;
-    if (typeof code === "number" && Number.isInteger(code)) return code;
+  try {
+    if (typeof err === "object" && err !== null && "code" in err) {
+      const code = (err as { code: unknown }).code;
+      if (typeof code === "number" && Number.isInteger(code)) return code;
+    }
+  } catch (e) {
+    // An error object whose `code` getter throws: grpc-js reads it too, and decides; we count Unknown.
+    reportFault(e);
   }
   return codeUnknown;
 }
@@ -30,9 +36,19 @@ export interface DeadlineCall {
  * finished: DeadlineExceeded when its deadline has passed, else Canceled.
  */
 export function cancelCode(call: DeadlineCall): number {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  const ms = deadlineMs(call);
   return Number.isFinite(ms) && Date.now() >= ms - deadlineSlackMs ? codeDeadlineExceeded : codeCanceled;
+}
+
+/** deadlineMs reads a call's deadline in ms since the epoch; Infinity when it has none or cannot be read. */
+function deadlineMs(call: DeadlineCall): number {
+  try {
+    const deadline = call.getDeadline();
+    return deadline instanceof Date ? deadline.getTime() : deadline;
+  } catch (e) {
+    reportFault(e);
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /**
@@ -41,8 +57,7 @@ export function cancelCode(call: DeadlineCall): number {
  * the client has seen DeadlineExceeded whatever comes after.
  */
 export function answerCode(call: DeadlineCall, code: number): number {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  const ms = deadlineMs(call);
   return Number.isFinite(ms) && Date.now() > ms ? codeDeadlineExceeded : code;
 }
 
