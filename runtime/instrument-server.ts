@@ -94,10 +94,9 @@ function wrapUnary(key: string, handler: Handler | undefined, record: MethodReco
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const r = new CallReporter(record);
     r.receivedMessage();
-    watchCancel(call, r);
-    const respond = responder(call, r, callback);
-    if (handler === undefined) respond(unimplementedError(key) as ServiceError);
-    else invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+    const end = unaryEnd(call, r, callback);
+    if (handler === undefined) end.respond(unimplementedError(key) as ServiceError);
+    else invoke(handler, call, end.respond, end.threw, end.rejected);
   };
 }
 
@@ -105,10 +104,9 @@ function wrapClientStream(key: string, handler: Handler | undefined, record: Met
   return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const r = new CallReporter(record);
     countReceived(call, r);
-    watchCancel(call, r);
-    const respond = responder(call, r, callback);
-    if (handler === undefined) respond(unimplementedError(key) as ServiceError);
-    else invoke(r, handler, call, respond, () => respond(unknownError as ServiceError));
+    const end = unaryEnd(call, r, callback);
+    if (handler === undefined) end.respond(unimplementedError(key) as ServiceError);
+    else invoke(handler, call, end.respond, end.threw, end.rejected);
   };
 }
 
@@ -118,7 +116,14 @@ function wrapServerStream(key: string, handler: Handler | undefined, record: Met
     r.receivedMessage();
     watchWritable(call, r);
     if (handler === undefined) call.emit("error", unimplementedError(key));
-    else invoke(r, handler, call, undefined, () => failStream(call));
+    else
+      invoke(
+        handler,
+        call,
+        undefined,
+        () => r.handled(codeUnknown),
+        () => failStream(call),
+      );
   };
 }
 
@@ -128,42 +133,72 @@ function wrapBidiStream(key: string, handler: Handler | undefined, record: Metho
     countReceived(call, r);
     watchWritable(call, r);
     if (handler === undefined) call.emit("error", unimplementedError(key));
-    else invoke(r, handler, call, undefined, () => failStream(call));
+    else
+      invoke(
+        handler,
+        call,
+        undefined,
+        () => r.handled(codeUnknown),
+        () => failStream(call),
+      );
   };
 }
 
 /**
- * invoke runs the user's handler. A throw is counted as Unknown and rethrown
+ * invoke runs the user's handler. A throw is passed to `threw` and rethrown
  * for grpc-js to answer, as it does without us; a returned promise that
- * rejects before the call ended ends it with Unknown through `fail`.
+ * rejects goes to `rejected`, which ends the call if nothing else has.
  */
 function invoke(
-  r: CallReporter,
   handler: Handler,
   call: object,
   callback: sendUnaryData<unknown> | undefined,
-  fail: () => void,
+  threw: () => void,
+  rejected: () => void,
 ): void {
   let result: unknown;
   try {
     result = (handler as (call: object, callback?: sendUnaryData<unknown>) => unknown)(call, callback);
   } catch (err) {
-    r.handled(codeUnknown);
+    threw();
     throw err;
   }
   if (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function") {
-    (result as PromiseLike<unknown>).then(undefined, () => {
-      if (!r.finished) fail();
-    });
+    (result as PromiseLike<unknown>).then(undefined, rejected);
   }
 }
 
-/** responder wraps a unary-response callback: the first answer is counted, then passed on unchanged. */
-function responder(call: CancellableCall, r: CallReporter, callback: sendUnaryData<unknown>): sendUnaryData<unknown> {
-  return (err, value, trailer, flags) => {
-    const code = answerCode(call, err ? errorCode(err) : codeOk);
-    if (r.handled(code) && code === codeOk) r.sentMessage();
+/**
+ * unaryEnd follows a call with one response (unary, client-streaming) to its
+ * end. grpc-js sends an error answer's status at once, but a value's only
+ * once the value is written, so a second answer, or a throw, can still
+ * replace a first value: the code that went out is known when grpc-js emits
+ * "cancelled", which it does after every call, and the call is counted then.
+ * A call that ended with no answer was cancelled, or ran out of time.
+ */
+function unaryEnd(call: CancellableCall, r: CallReporter, callback: sendUnaryData<unknown>) {
+  let answer: number | undefined;
+  const answered = (code: number) => {
+    // The first error is final; a value stands until an error replaces it.
+    if (answer === undefined || (answer === codeOk && code !== codeOk)) answer = code;
+  };
+  call.on("cancelled", () => {
+    if (answer === undefined) {
+      r.handled(cancelCode(call));
+    } else if (r.handled(answer) && answer === codeOk) {
+      r.sentMessage();
+    }
+  });
+  const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
+    if (!r.finished) answered(answerCode(call, err ? errorCode(err) : codeOk));
     callback(err, value, trailer, flags);
+  };
+  return {
+    respond,
+    threw: () => answered(codeUnknown),
+    rejected: () => {
+      if (answer === undefined && !r.finished) respond(unknownError as ServiceError);
+    },
   };
 }
 
