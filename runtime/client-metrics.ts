@@ -1,4 +1,4 @@
-import { register as globalRegister, type Registry } from "prom-client";
+import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { clientMetricDefs, type MetricDef } from "./contract.js";
 import { Family, type Labels } from "./family.js";
 import type { Cells } from "./histogram.js";
@@ -19,7 +19,7 @@ import { checkKeys } from "./options.js";
 /** ClientMetricsOptions configures a ClientMetrics. */
 export interface ClientMetricsOptions {
   /** registry receives the metric families; default: prom-client's global `register`. */
-  readonly registry?: Registry;
+  readonly registry?: Registry<RegistryContentType>;
   /** handlingTimeHistogram enables grpc_client_handling_seconds: from the start of a call to its status. */
   readonly handlingTimeHistogram?: boolean | HistogramOptions;
   /**
@@ -87,7 +87,7 @@ function messageHistogram(h: Histogram | undefined, labels: Labels): Cells | und
  */
 export class ClientMetrics {
   /** registry is where the metric families are registered. */
-  readonly registry: Registry;
+  readonly registry: Registry<RegistryContentType>;
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
   private readonly constLabels: Labels;
   private readonly handling: HistogramShape | undefined;

@@ -1,4 +1,4 @@
-import type { Metric, Registry } from "prom-client";
+import type { Metric, Registry, RegistryContentType } from "prom-client";
 
 /** Labels is one label set: label name to value. */
 export type Labels = Readonly<Record<string, string>>;
@@ -49,7 +49,7 @@ export class Family {
   ) {}
 
   /** register adds the family to a Registry; prom-client types only its own classes, hence the cast. */
-  register(registry: Registry): void {
+  register(registry: Registry<RegistryContentType>): void {
     registry.registerMetric(this as unknown as Metric);
   }
 

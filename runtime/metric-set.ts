@@ -1,4 +1,4 @@
-import type { Registry } from "prom-client";
+import type { Registry, RegistryContentType } from "prom-client";
 import { defaultBuckets, labelCode, labelMethod, labelService, labelType, type MetricDef } from "./contract.js";
 import { Family } from "./family.js";
 import { checkBuckets } from "./histogram.js";
@@ -59,7 +59,11 @@ export function histogramOption<O extends HistogramOptions>(
  * registerAll registers the families, or none of them: a name already on the
  * registry fails the construction with a message saying what to do.
  */
-export function registerAll(registry: Registry, families: readonly (Family | undefined)[], who: string): void {
+export function registerAll(
+  registry: Registry<RegistryContentType>,
+  families: readonly (Family | undefined)[],
+  who: string,
+): void {
   if (registry === null || typeof registry !== "object" || typeof registry.registerMetric !== "function") {
     throw new TypeError(`${who}: registry must be a prom-client Registry`);
   }

@@ -1,4 +1,4 @@
-import { register as globalRegister, type Registry } from "prom-client";
+import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { labelCode, serverMetricDefs } from "./contract.js";
 import { Family, type Labels } from "./family.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
@@ -29,7 +29,7 @@ export interface ServerHistogramOptions extends HistogramOptions {
 /** ServerMetricsOptions configures a ServerMetrics. */
 export interface ServerMetricsOptions {
   /** registry receives the metric families; default: prom-client's global `register`. */
-  readonly registry?: Registry;
+  readonly registry?: Registry<RegistryContentType>;
   /** handlingTimeHistogram enables grpc_server_handling_seconds (off by default, as in Go). */
   readonly handlingTimeHistogram?: boolean | ServerHistogramOptions;
   /** constLabels are added to every series, as Go's ConstLabels. */
@@ -47,7 +47,7 @@ const histogramKeys = ["buckets", "withGrpcCode"] as const;
  */
 export class ServerMetrics {
   /** registry is where the metric families are registered. */
-  readonly registry: Registry;
+  readonly registry: Registry<RegistryContentType>;
   private readonly families: RecordFamilies;
   private readonly constLabels: Labels;
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
