@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runNodeJs } from "@bufbuild/protoplugin";
 import { protocGenGrpcProm } from "./plugin.js";
+import { runNode } from "./run-node.js";
 
-runNodeJs(protocGenGrpcProm);
+runNode(protocGenGrpcProm);

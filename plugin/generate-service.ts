@@ -23,7 +23,9 @@ export function generateService(f: GeneratedFile, service: DescService, tsProtoP
   const clientDoc = `${n.instrumentedClient} is ts-proto's ${n.client}, recording the grpc_client_*\nmetrics of go-grpc-prometheus:\n\`new ${n.instrumentedClient}(address, credentials, options?, metrics?)\`.`;
 
   f.print(f.jsDoc(doc(tableDoc, service)));
-  f.print`export const ${n.methods} = {`;
+  // f.export, not a literal "export": protoplugin then renames an import that
+  // shares a name with ours (ts-proto's InstrumentedXClient, for a service InstrumentedX).
+  f.print`${f.export("const", n.methods)} = {`;
   for (const method of service.methods) {
     const key = propertyKey(methodKey(method));
     f.print(f.jsDoc(method, "  "));
@@ -32,15 +34,15 @@ export function generateService(f: GeneratedFile, service: DescService, tsProtoP
   f.print`} as const satisfies ${MethodTable}<keyof ${XService}>;`;
   f.print();
   f.print(f.jsDoc(doc(serverDoc, service)));
-  f.print`export function ${n.instrumentServer}(impl: ${XServer}, metrics?: ${ServerMetrics}): ${XServer} {`;
+  f.print`${f.export("function", n.instrumentServer)}(impl: ${XServer}, metrics?: ${ServerMetrics}): ${XServer} {`;
   f.print`  return ${instrumentServer}(${n.methods}, impl, metrics);`;
   f.print`}`;
   f.print();
   f.print(f.jsDoc(doc(clientDoc, service)));
-  f.print`export const ${n.instrumentedClient} = ${instrumentClient}(${XClient}, ${n.methods});`;
+  f.print`${f.export("const", n.instrumentedClient)} = ${instrumentClient}(${XClient}, ${n.methods});`;
   f.print();
   f.print`/** ${n.instrumentedClient}'s instances are ts-proto's ${n.client}s. */`;
-  f.print`export type ${n.instrumentedClient} = ${XClient};`;
+  f.print`${f.export("type", n.instrumentedClient)} = ${XClient};`;
   f.print();
 }
 
@@ -51,13 +53,12 @@ function doc(summary: string, service: DescService): string {
   return `${summary}\n\n${comments}@generated from service ${service.typeName}`;
 }
 
-const identifierRE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
 /**
- * propertyKey prints an object literal key. "__proto__" is written computed:
- * written plainly, it would set the object's prototype instead of a key.
+ * propertyKey prints an object literal key as ts-proto does, unquoted
+ * (checkService lets only identifiers and integers through), except that
+ * "__proto__" is written computed: written plainly, it would set the object's
+ * prototype instead of a key.
  */
 function propertyKey(key: string): string {
-  if (key === "__proto__") return `["__proto__"]`;
-  return identifierRE.test(key) ? key : JSON.stringify(key);
+  return key === "__proto__" ? `["__proto__"]` : key;
 }

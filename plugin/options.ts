@@ -1,3 +1,5 @@
+import { PluginError } from "./errors.js";
+
 /** Options are this plugin's own options, beside protoplugin's (target, import_extension, ...). */
 export interface Options {
   /** runtimeImport is the module generated code imports the runtime from. */
@@ -9,41 +11,127 @@ export interface Options {
 /** optionNames lists this plugin's own options, as written in buf.gen.yaml. */
 export const optionNames = ["runtime_import", "ts_proto_file_suffix"] as const;
 
+/**
+ * optionForms lists every option the plugin accepts, its own and
+ * protoplugin's, with the values each takes, as error messages show them.
+ */
+export const optionForms = {
+  target: "target=ts",
+  import_extension: "import_extension=none|js|ts",
+  ts_proto_file_suffix: "ts_proto_file_suffix=SUFFIX",
+  runtime_import: "runtime_import=MODULE",
+  js_import_style: "js_import_style=module|legacy_commonjs",
+  keep_empty_files: "keep_empty_files=true|false",
+  ts_nocheck: "ts_nocheck=true|false",
+  elide_plugin_version: "elide_plugin_version=true|false",
+  rewrite_imports: "rewrite_imports=PATTERN:TARGET",
+  map_imports: "map_imports=PATTERN:TARGET",
+} as const;
+
+const booleans = ["true", "false", "1", "0"];
+
+// The values protoplugin accepts (its parameter.ts) where it takes a fixed
+// set, so that it never sees one it would refuse with a bare message.
+// `target` is narrower: ts-proto emits TypeScript, and our files import its.
+const protopluginValues: Readonly<Record<string, readonly string[]>> = {
+  target: ["ts"],
+  import_extension: ["none", "js", "ts", ".js", ".ts", ""],
+  js_import_style: ["module", "legacy_commonjs"],
+  keep_empty_files: booleans,
+  ts_nocheck: booleans,
+  elide_plugin_version: booleans,
+};
+
 const defaults: Options = { runtimeImport: "protoc-gen-grpc-prom/runtime", tsProtoFileSuffix: "" };
 const suffixRE = /^[A-Za-z0-9_.-]*$/;
+const targetReason = "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files";
 
 /**
- * parseOptions reads this plugin's options, throwing on an unknown option or
- * a bad value with a message that names it and lists what is accepted.
+ * checkParameter checks a request's whole parameter, protoplugin's options
+ * and ours, before protoplugin reads it: protoplugin's own messages say only
+ * `invalid option "target=foo"`. Each mistake (an unknown option, one
+ * without `=`, a bad value, a missing target) throws a PluginError naming it
+ * and listing every option with the values it takes.
+ */
+export function checkParameter(parameter: string): void {
+  const ours: { key: string; value: string }[] = [];
+  let target = false;
+  for (const raw of parameter === "" ? [] : parameter.split(",")) {
+    const i = raw.indexOf("=");
+    const key = i < 0 ? raw : raw.slice(0, i);
+    const value = raw.slice(i + 1);
+    if (key === "") throw optionError(raw, 'an option is empty (a stray ",")');
+    if (!Object.hasOwn(optionForms, key)) throw optionError(raw, `unknown option ${key}`);
+    if (i < 0) throw optionError(raw, `${key} needs a value: ${formOf(key)}`);
+    const accepted = protopluginValues[key];
+    if (accepted !== undefined && !accepted.includes(value)) {
+      const why = key === "target" ? `${targetReason}, so target must be ts` : `${key} takes ${oneOf(accepted)}`;
+      throw optionError(raw, why);
+    }
+    if (key === "rewrite_imports" || key === "map_imports") {
+      // protoplugin's rules: a ":" in the value, and for map_imports a pattern and target around it.
+      const colon = value.indexOf(":");
+      const ok = key === "rewrite_imports" ? colon >= 0 : colon > 0 && colon < value.length - 1;
+      if (!ok) throw optionError(raw, `${key} takes PATTERN:TARGET`);
+    }
+    if (key === "target") target = true;
+    if ((optionNames as readonly string[]).includes(key)) ours.push({ key, value });
+  }
+  if (!target) {
+    throw new PluginError(`option target=ts is missing: ${targetReason}; ${validOptions()}`);
+  }
+  parseOptions(ours);
+}
+
+/**
+ * parseOptions reads this plugin's own options (protoplugin hands them over
+ * once it has read its own), throwing a PluginError on an unknown option or a
+ * bad value with a message that names it and lists every option.
  */
 export function parseOptions(raw: readonly { key: string; value: string }[]): Options {
   let { runtimeImport, tsProtoFileSuffix } = defaults;
   const seen = new Set<string>();
   for (const { key, value } of raw) {
-    if (seen.has(key)) throw new Error(`option ${key} is given twice`);
+    const option = `${key}=${value}`;
+    if (seen.has(key)) throw optionError(option, `${key} is given twice`);
     seen.add(key);
     switch (key) {
       case "runtime_import":
         if (value.trim() === "" || value !== value.trim()) {
-          throw new Error(`option runtime_import needs a module path, e.g. runtime_import=${defaults.runtimeImport}`);
+          throw optionError(
+            option,
+            `runtime_import takes a module path, e.g. runtime_import=${defaults.runtimeImport}`,
+          );
         }
         runtimeImport = value;
         break;
       case "ts_proto_file_suffix":
         if (!suffixRE.test(value)) {
-          throw new Error(
-            `option ts_proto_file_suffix=${value}: a file suffix may hold only letters, digits, "_", "-" and "."`,
-          );
+          throw optionError(option, 'ts_proto_file_suffix takes only letters, digits, "_", "-" and "."');
         }
         tsProtoFileSuffix = value;
         break;
       default:
-        throw new Error(
-          `unknown option ${key}; this plugin's options are ${optionNames.join(", ")}, ` +
-            "beside protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck, " +
-            "elide_plugin_version, rewrite_imports and map_imports",
-        );
+        throw optionError(option, `unknown option ${key}`);
     }
   }
   return { runtimeImport, tsProtoFileSuffix };
+}
+
+function optionError(raw: string, why: string): PluginError {
+  return new PluginError(`invalid option ${JSON.stringify(raw)}: ${why}; ${validOptions()}`);
+}
+
+function validOptions(): string {
+  return `the options are ${Object.values(optionForms).join(", ")}`;
+}
+
+function formOf(key: string): string {
+  return (optionForms as Readonly<Record<string, string>>)[key] ?? key;
+}
+
+// oneOf leaves out the spellings protoplugin also takes: "", ".js", "1", "0".
+function oneOf(values: readonly string[]): string {
+  const shown = values.filter((v) => !/^(?:\..*|1|0|)$/.test(v));
+  return shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(", ")} or ${shown.at(-1)}`;
 }

@@ -1,14 +1,12 @@
-import { createEcmaScriptPlugin, type Schema } from "@bufbuild/protoplugin";
+import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
+import { checkService } from "./check-names.js";
 import { generateService } from "./generate-service.js";
 import { tsProtoImportPath } from "./names.js";
-import { type Options, parseOptions } from "./options.js";
+import { checkParameter, type Options, parseOptions } from "./options.js";
+import { checkRequest } from "./request.js";
 import { version } from "./version.js";
 
-/**
- * protocGenGrpcProm is the plugin: for every proto file that declares
- * services it emits `<name>_grpc_prom.ts` beside ts-proto's `<name>.ts`.
- */
-export const protocGenGrpcProm = createEcmaScriptPlugin({
+const generator = createEcmaScriptPlugin({
   name: "protoc-gen-grpc-prom",
   version: `v${version}`,
   parseOptions,
@@ -17,9 +15,26 @@ export const protocGenGrpcProm = createEcmaScriptPlugin({
   generateDts: unsupportedTarget,
 });
 
+/**
+ * protocGenGrpcProm is the plugin: for every proto file that declares
+ * services it emits `<name>_grpc_prom.ts` beside ts-proto's `<name>.ts`.
+ * Its run checks the request and its options before protoplugin reads them,
+ * so that each mistake fails with a PluginError that says what is accepted.
+ */
+export const protocGenGrpcProm: Plugin = {
+  name: generator.name,
+  version: generator.version,
+  run(request) {
+    checkRequest(request);
+    checkParameter(request.parameter);
+    return generator.run(request);
+  },
+};
+
 function generateTs(schema: Schema<Options>): void {
   for (const file of schema.files) {
     if (file.services.length === 0) continue;
+    for (const service of file.services) checkService(file.proto.name, service);
     const f = schema.generateFile(`${file.name}_grpc_prom.ts`);
     f.preamble(file);
     const tsProtoPath = tsProtoImportPath(file, schema.options.tsProtoFileSuffix);
@@ -28,7 +43,9 @@ function generateTs(schema: Schema<Options>): void {
 }
 
 // ts-proto emits TypeScript only, and the generated wrappers import its files,
-// so TypeScript is the only output that makes sense beside it.
+// so TypeScript is the only output that makes sense beside it. checkParameter
+// lets only target=ts through; these stand in case, so that protoplugin never
+// transpiles instead.
 function unsupportedTarget(): never {
   throw new Error("protoc-gen-grpc-prom emits TypeScript beside ts-proto's files: set the option target=ts");
 }

@@ -1,8 +1,5 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { toBinary } from "@bufbuild/protobuf";
-import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { protocGenGrpcProm } from "../plugin/plugin.js";
 import { version } from "../plugin/version.js";
@@ -117,44 +114,9 @@ describe("options", () => {
     );
     expect(lines(text)).toContain('import type { PingerServer, PingerService } from "./p_pb.js";');
   });
-
-  it.each([
-    [
-      "target=ts,colour=blue",
-      'invalid option "colour=blue": unknown option colour; this plugin\'s options are runtime_import, ts_proto_file_suffix',
-    ],
-    ["target=ts,runtime_import=", "option runtime_import needs a module path"],
-    [
-      "target=ts,ts_proto_file_suffix=a/b",
-      'option ts_proto_file_suffix=a/b: a file suffix may hold only letters, digits, "_", "-" and "."',
-    ],
-    ["target=ts,runtime_import=a,runtime_import=b", "option runtime_import is given twice"],
-    ["target=js", "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files: set the option target=ts"],
-    ["", "set the option target=ts"],
-  ])("rejects %j, naming the problem", (parameter, message) => {
-    expect(() => protocGenGrpcProm.run(requestFor({ "p.proto": ping }, parameter))).toThrow(message);
-  });
 });
 
-describe("the bin", () => {
-  it("reads a request on stdin and writes a response, or exits non-zero with one line naming a bad option", () => {
-    const bin = ["--import", "tsx", join(repo, "plugin", "bin.ts")];
-    const ok = spawnSync("node", bin, {
-      input: toBinary(CodeGeneratorRequestSchema, requestFor({ "p.proto": ping })),
-      timeout: 60_000,
-    });
-    expect(ok.status).toBe(0);
-    expect(ok.stdout.toString("latin1")).toContain("p_grpc_prom.ts");
-    const bad = spawnSync("node", bin, {
-      input: toBinary(CodeGeneratorRequestSchema, requestFor({ "p.proto": ping }, "target=ts,colour=blue")),
-      timeout: 60_000,
-    });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr.toString()).toMatch(
-      /^protoc-gen-grpc-prom: invalid option "colour=blue": unknown option colour;[^\n]*\n$/,
-    );
-  });
-
+describe("the version", () => {
   it("has the version of package.json", () => {
     const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
     expect(version).toBe(pkg.version);

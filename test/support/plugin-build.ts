@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { promisify } from "node:util";
+import { Project, ts } from "ts-morph";
+import { buf, repo } from "./plugin.js";
+
+/** tsProtoOpts are ts-proto's options in the repository's buf.gen.yaml. */
+export const tsProtoOpts = ["outputServices=grpc-js", "importSuffix=.js", "esModuleInterop=true"];
+/** pluginOpts are our plugin's options in the repository's buf.gen.yaml. */
+export const pluginOpts = ["target=ts", "import_extension=js"];
+
+/**
+ * bufGenerate writes protos under dir/src and generates them into dir/gen in
+ * one buf run, as the repository's buf.gen.yaml does: ts-proto, then (unless
+ * `withPlugin` is false) our plugin from source. `strategy: all` gives each
+ * plugin one request with every file, so each runs once. dir also gets what
+ * the output needs to be compiled and imported there: `"type": "module"` and
+ * the repository's node_modules.
+ */
+export async function bufGenerate(dir: string, protos: Record<string, string>, withPlugin = true): Promise<void> {
+  for (const [name, text] of Object.entries(protos)) {
+    mkdirSync(dirname(join(dir, "src", name)), { recursive: true });
+    writeFileSync(join(dir, "src", name), text);
+  }
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+  const template = `version: v2
+inputs:
+  - directory: ${join(dir, "src")}
+plugins:
+  - local: ["node", "${join(repo, "node_modules", "ts-proto", "protoc-gen-ts_proto")}"]
+    out: ${join(dir, "gen")}
+    strategy: all
+    opt: [${tsProtoOpts.join(", ")}]
+${
+  withPlugin
+    ? `  - local: ["node", "--import", "tsx", "${join(repo, "plugin", "bin.ts")}"]
+    out: ${join(dir, "gen")}
+    strategy: all
+    opt: [${pluginOpts.join(", ")}]
+`
+    : ""
+}`;
+  writeFileSync(join(dir, "buf.gen.yaml"), template);
+  await promisify(execFile)(buf, ["generate", "--template", join(dir, "buf.gen.yaml")], {
+    cwd: repo,
+    timeout: 120_000,
+  });
+}
+
+/** tree returns every file under dir, by path relative to it. */
+export function tree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(relative(dir, path), readFileSync(path, "utf8"));
+  }
+  return out;
+}
+
+/** Checked is what typeCheck compiled (paths relative to its dir) and the diagnostics, `file:line: message`, by file. */
+export interface Checked {
+  readonly files: string[];
+  readonly errors: Map<string, string[]>;
+}
+
+/**
+ * typeCheck compiles every .ts file under dir (a generated tree, no
+ * node_modules in it) with the strict options of golden.test.ts and the
+ * runtime from source.
+ */
+export function typeCheck(dir: string): Checked {
+  const project = new Project({
+    compilerOptions: {
+      strict: true,
+      noUnusedLocals: true,
+      noImplicitReturns: true,
+      exactOptionalPropertyTypes: true,
+      verbatimModuleSyntax: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ["node"],
+      skipLibCheck: true,
+      noEmit: true,
+      baseUrl: repo,
+      paths: { "protoc-gen-grpc-prom/runtime": ["runtime/index.ts"] },
+    },
+  });
+  const files = project.addSourceFilesAtPaths(join(dir, "**/*.ts")).map((f) => relative(dir, f.getFilePath()));
+  const errors = new Map<string, string[]>();
+  for (const d of project.getPreEmitDiagnostics()) {
+    const file = relative(dir, d.getSourceFile()?.getFilePath() ?? "");
+    const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, " ");
+    errors.set(file, [...(errors.get(file) ?? []), `${file}:${d.getLineNumber() ?? 0}: ${message}`]);
+  }
+  return { files, errors };
+}
