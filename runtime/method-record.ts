@@ -1,4 +1,4 @@
-import { codeUnknown, grpcCodeName, grpcCodeNames, maxExtraCodes } from "./contract.js";
+import { codeUnknown, grpcCodeName, grpcCodeNames, labelCode, maxExtraCodes } from "./contract.js";
 import { counterValue, type Family, type Labels, noLabels, type SeriesValue } from "./family.js";
 import { clock } from "./fault.js";
 import { Cells } from "./histogram.js";
@@ -6,19 +6,21 @@ import { withCode } from "./labels.js";
 
 const codeCount = grpcCodeNames.length;
 
+// One frozen { grpc_code } per code, shared by every method: a method's handled
+// series render as its own labels (shared, so prom-client's Registry caches
+// their text once per method) plus one of these.
+const codeLabels: readonly Labels[] = grpcCodeNames.map((name) => Object.freeze({ [labelCode]: name }));
+
 /**
  * CodeCounts counts calls per status code: the 17 codes in a preallocated
- * array, labelled at construction; any other code (a handler may send one)
- * in a map made on first use.
+ * array; any other code (a peer or handler may send one) in a map made on
+ * first use.
  */
 export class CodeCounts {
   readonly counts = new Float64Array(codeCount);
-  private readonly codeLabels: Labels[];
   private other: Map<number, { labels: Labels; count: number }> | undefined;
 
-  constructor(private readonly labels: Labels) {
-    this.codeLabels = grpcCodeNames.map((name) => withCode(labels, name));
-  }
+  constructor(private readonly labels: Labels) {}
 
   /** inc counts one call that ended with code. */
   inc(code: number): void {
@@ -29,12 +31,15 @@ export class CodeCounts {
     this.other ??= new Map();
     const entry = this.other.get(code);
     if (entry) entry.count++;
-    else this.other.set(code, { labels: withCode(this.labels, grpcCodeName(code)), count: 1 });
+    else this.other.set(code, { labels: Object.freeze({ [labelCode]: grpcCodeName(code) }), count: 1 });
   }
 
   collect(out: SeriesValue[]): void {
-    for (let i = 0; i < codeCount; i++) out.push(counterValue(this.counts[i]!, this.codeLabels[i]!));
-    if (this.other) for (const e of this.other.values()) out.push(counterValue(e.count, e.labels));
+    for (let i = 0; i < codeCount; i++) {
+      out.push({ value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels });
+    }
+    if (this.other)
+      for (const e of this.other.values()) out.push({ value: e.count, labels: e.labels, sharedLabels: this.labels });
   }
 
   reset(): void {

@@ -1,0 +1,82 @@
+// Measure 1: the metric work of one call, in process, without the network:
+// ours (a CallReporter on a preallocated MethodRecord) against the
+// yardstick a user would otherwise write, prom-client's labelled children.
+import { Registry } from "prom-client";
+import { CallReporter } from "../runtime/call-reporter.js";
+import { ServerMetrics } from "../runtime/index.js";
+import { alternate, type Figure, figure, spread } from "./figures.js";
+import { yardstick } from "./yardstick.js";
+
+const method = { grpcService: "bench.v1.Bench", grpcMethod: "Call", grpcType: "unary" } as const;
+const stream = { grpcService: "bench.v1.Bench", grpcMethod: "List", grpcType: "server_stream" } as const;
+
+/** timeLoop runs body n times and returns ns per run. */
+function timeLoop(n: number, body: () => void): number {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) body();
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+/** runBookkeeping measures the metric work of a unary call and of a 20-message stream, ours against the yardstick. */
+export async function runBookkeeping(options: { rounds: number; quick: boolean }): Promise<Figure[]> {
+  const n = options.quick ? 50_000 : 1_000_000;
+  const ours = new ServerMetrics({ registry: new Registry(), handlingTimeHistogram: true });
+  const unaryRecord = ours.method(method);
+  const streamRecord = ours.method(stream);
+  const theirs = yardstick(new Registry());
+  const unaryChildren = theirs.children(method);
+  const streamChildren = theirs.children(stream);
+
+  const oursUnary = () => {
+    const r = new CallReporter(unaryRecord);
+    r.receivedMessage();
+    r.sentMessage();
+    r.handled(0);
+  };
+  const oursStream = () => {
+    const r = new CallReporter(streamRecord);
+    r.receivedMessage();
+    for (let i = 0; i < 20; i++) r.sentMessage();
+    r.handled(0);
+  };
+  const theirUnary = () => {
+    const t0 = performance.now();
+    unaryChildren.started.inc();
+    unaryChildren.received.inc();
+    unaryChildren.sent.inc();
+    unaryChildren.handled[0]!.inc();
+    unaryChildren.seconds.observe((performance.now() - t0) / 1000);
+  };
+  const theirStream = () => {
+    const t0 = performance.now();
+    streamChildren.started.inc();
+    streamChildren.received.inc();
+    for (let i = 0; i < 20; i++) streamChildren.sent.inc();
+    streamChildren.handled[0]!.inc();
+    streamChildren.seconds.observe((performance.now() - t0) / 1000);
+  };
+  // Warm both up to their optimised code before the first measured round.
+  for (const f of [oursUnary, oursStream, theirUnary, theirStream]) timeLoop(n / 10, f);
+
+  const samples = await alternate(options.rounds, {
+    "ours unary": () => timeLoop(n, oursUnary),
+    "yardstick unary": () => timeLoop(n, theirUnary),
+    "ours stream": () => timeLoop(n / 10, oursStream),
+    "yardstick stream": () => timeLoop(n / 10, theirStream),
+  });
+  const out: Figure[] = [];
+  for (const kind of ["unary", "stream"] as const) {
+    const measure = kind === "unary" ? "bookkeeping: unary call" : "bookkeeping: 20-message stream";
+    const y = spread(samples[`yardstick ${kind}`]);
+    const o = spread(samples[`ours ${kind}`]);
+    const ref = { name: "prom-client children", spread: y };
+    out.push(figure(measure, "prom-client children", "ns/call", y));
+    const target =
+      kind === "unary"
+        ? { text: "≤ 1/10 of the yardstick and < 150 ns", met: o.median / y.median <= 0.1 && o.median < 150 }
+        : { text: "≤ 1/10 of the yardstick", met: o.median / y.median <= 0.1 };
+    out.push(figure(measure, "ours", "ns/call", o, ref, target));
+  }
+  return out;
+}
+
