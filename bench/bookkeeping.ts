@@ -79,4 +79,3 @@ export async function runBookkeeping(options: { rounds: number; quick: boolean }
   }
   return out;
 }
-

@@ -35,7 +35,9 @@ for (const [name, run] of Object.entries(measures)) {
 
 console.log(table(figures));
 const missed = figures.filter((f) => f.target && !f.target.met);
-console.log(missed.length === 0 ? "\nevery target met" : `\ntargets missed: ${missed.length} (see README, Performance)`);
+console.log(
+  missed.length === 0 ? "\nevery target met" : `\ntargets missed: ${missed.length} (see README, Performance)`,
+);
 const out = new URL("./results.json", import.meta.url);
 writeFileSync(
   out,
