@@ -4,9 +4,7 @@
 //
 // Two measures, each alternating the contenders over rounds:
 //   - wall time of `buf generate` with each plugin alone, as users run it
-//     (ts-proto from node_modules; ours built: dist/plugin/bin.js, or, when
-//     dist/ is missing or older than plugin/, plugin/ compiled by tsc into
-//     the temp dir, leaving dist/ alone);
+//     (ts-proto from node_modules; ours as built: dist/plugin/bin.js);
 //   - the plugin process alone, on the CodeGeneratorRequest buf sends it
 //     (captured once by a stand-in plugin), its output thrown away: the
 //     same work without buf's compile, which both pay alike.
@@ -21,7 +19,6 @@ import {
   readdirSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,28 +137,16 @@ export function template(
 }
 
 /**
- * ourBin returns the built plugin users run: dist/plugin/bin.js when it is
- * there and newer than every plugin/*.ts; otherwise plugin/ compiled by tsc
- * with the build's own tsconfig into dir (dist/ is left alone, others use
- * it), with what it needs to run there.
+ * ourBin returns the built plugin users run, dist/plugin/bin.js (one bundle,
+ * see the build script), and fails when it is missing or older than any
+ * plugin/*.ts: `npm run bench` builds first.
  */
-export function ourBin(dir: string): { bin: string; from: string } {
-  const sources = readdirSync(join(repo, "plugin")).filter((f) => f.endsWith(".ts"));
-  const fresh = sources.every((f) => {
-    const js = join(repo, "dist", "plugin", f.replace(/\.ts$/, ".js"));
-    return existsSync(js) && statSync(js).mtimeMs >= statSync(join(repo, "plugin", f)).mtimeMs;
-  });
-  if (fresh) return { bin: distBin, from: "dist/plugin/bin.js" };
-  const out = join(dir, "plugin-build");
-  mkdirSync(out, { recursive: true });
-  execFileSync(
-    join(repo, "node_modules", ".bin", "tsc"),
-    ["-p", join(repo, "tsconfig.build-plugin.json"), "--outDir", join(out, "plugin")],
-    { cwd: repo, stdio: "pipe", timeout: 300_000 },
-  );
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
-  symlinkSync(join(repo, "node_modules"), join(out, "node_modules"), "dir");
-  return { bin: join(out, "plugin", "bin.js"), from: "plugin/ freshly built by tsc; dist/ missing or stale" };
+export function ourBin(): { bin: string; from: string } {
+  const stale = readdirSync(join(repo, "plugin"))
+    .filter((f) => f.endsWith(".ts"))
+    .some((f) => !existsSync(distBin) || statSync(distBin).mtimeMs < statSync(join(repo, "plugin", f)).mtimeMs);
+  if (stale) throw new Error("dist/plugin/bin.js is missing or older than plugin/: run `npm run build` first");
+  return { bin: distBin, from: "dist/plugin/bin.js" };
 }
 
 /** captureRequests has buf send each contender's request to a stand-in plugin that saves it, and returns the paths. */
@@ -226,7 +211,7 @@ export async function runCodegen(options: CodegenOptions): Promise<Figure[]> {
   try {
     const protoDir = join(dir, "proto");
     writeProtos(protoDir, set);
-    const ours = ourBin(dir);
+    const ours = ourBin();
     const contenders: Contender[] = [
       { name: "ts-proto", command: ["node", tsProtoBin], opt: ["outputServices=grpc-js"] },
       { name: "ours", command: ["node", ours.bin], opt: ["target=ts"] },

@@ -13,6 +13,7 @@ const generator = createEcmaScriptPlugin({
   generateTs,
   generateJs: unsupportedTarget,
   generateDts: unsupportedTarget,
+  transpile: unsupportedTarget,
 });
 
 /**
