@@ -1,0 +1,303 @@
+import type { Registry } from "prom-client";
+import { grpcCodeName } from "../../runtime/index.js";
+import { codesOf, key, scrape } from "./exposition.js";
+import { labels, type MethodName, methods } from "./harness.js";
+import type { ClientOutcome } from "./soak-client.js";
+import { clientCodes, longDeadlineMs, type Plan } from "./soak-plan.js";
+import type { ServerRecord } from "./soak-service.js";
+
+const CANCELED = 1;
+const DEADLINE_EXCEEDED = 4;
+
+/** Range is what a counter may read: exactly lo when lo == hi. */
+export interface Range {
+  lo: number;
+  hi: number;
+}
+
+/** Counts is one side's counters of one method, as read from its registry. */
+export interface Counts {
+  started: number;
+  received: number;
+  sent: number;
+  handled: Record<string, number>;
+}
+
+/** Expected is, for one method, what the calls' own records say each side must show. */
+export interface Expected {
+  /** client: exact, from what the caller's code did and saw. */
+  readonly client: Counts;
+  /** server: started exact (the calls whose handler ran); the rest exact or bounded, call by call. */
+  readonly server: {
+    started: number;
+    received: Range;
+    sent: Range;
+    /** handled: per code name, how many calls must (lo) and may (hi) have ended with it. */
+    handled: Map<string, Range>;
+  };
+}
+
+const exact = (n: number): Range => ({ lo: n, hi: n });
+const add = (a: Range, b: Range) => {
+  a.lo += b.lo;
+  a.hi += b.hi;
+};
+
+/**
+ * slackBandMs bounds the runtime's slack around a deadline: a call cancelled
+ * this close before its deadline may count as DeadlineExceeded, as the
+ * client's cancellation on its deadline and the server's own timer race
+ * (runtime/status.ts says 50 ms; the band leaves it room).
+ */
+const slackBandMs = 100;
+
+/**
+ * serverCodes returns the codes the server may count for a call whose handler
+ * ran. Only what the README fixes is assumed; where the call's own timing
+ * decides, the handler's clock readings around the runtime's (ServerRecord)
+ * say which way it went.
+ *
+ * - ok, error: the plan's code. Nothing races the answer; the deadline is a minute away.
+ * - Otherwise, a call answered before it closed counts with its answer if the
+ *   runtime took it by the deadline, DeadlineExceeded if after (the client
+ *   saw that); the readings bracket the runtime's clock, so only an answer in
+ *   the very millisecond of the deadline is open. That includes a client-
+ *   streaming or bidi call answered at the end of its input, which grpc-js
+ *   signals on a cancel before the cancel itself (README).
+ * - A call that closed with no answer counts Canceled if it closed before its
+ *   deadline, DeadlineExceeded once it passed; within the runtime's slack
+ *   before the deadline, either (a client cancelling on its deadline races
+ *   the server's own timer, and the server's copy of the deadline starts
+ *   later, so a loaded event loop can have the client's cancellation arrive
+ *   first: the README counts that as the client cancelling).
+ */
+function serverCodes(o: ClientOutcome, rec: ServerRecord): number[] {
+  const p = o.plan;
+  if (p.kind === "ok" || p.kind === "error") return [p.code];
+  const codes = new Set<number>();
+  if (rec.answerFrom !== undefined && rec.answerTo !== undefined) {
+    if (rec.answerFrom <= rec.deadline) codes.add(p.code);
+    if (rec.answerTo > rec.deadline) codes.add(DEADLINE_EXCEEDED);
+  } else if (rec.closeFrom !== undefined && rec.closeTo !== undefined) {
+    if (rec.closeFrom < rec.deadline) codes.add(CANCELED);
+    if (rec.closeTo >= rec.deadline - slackBandMs) codes.add(DEADLINE_EXCEEDED);
+  } else {
+    // Never closed (a fault reported elsewhere): anything a call may end with.
+    return [p.code, CANCELED, DEADLINE_EXCEEDED];
+  }
+  return [...codes];
+}
+
+/** determinedEnd says whether a plan's call certainly reaches its handler and ends as planned: no deadline can intervene. */
+function determinedEnd(p: Plan): boolean {
+  return p.kind === "ok" || p.kind === "error" || (p.kind === "cancel" && p.deadlineMs === longDeadlineMs);
+}
+
+/** determined says whether a call's messages on the server are exactly known from the records. */
+function inputDetermined(p: Plan): boolean {
+  return determinedEnd(p) && p.style !== "throw";
+}
+
+/**
+ * expectations reduces every call's client outcome and server record to what
+ * each side's metrics must show, per method, and lists the calls whose own
+ * records contradict their plan (a fault of the harness or of grpc-js, not
+ * of the metrics; reported all the same).
+ */
+export function expectations(
+  outcomes: readonly ClientOutcome[],
+  records: ReadonlyMap<number, ServerRecord>,
+): { expected: Map<MethodName, Expected>; faults: string[] } {
+  const expected = new Map<MethodName, Expected>();
+  for (const [m] of methods) {
+    expected.set(m, {
+      client: { started: 0, received: 0, sent: 0, handled: {} },
+      server: { started: 0, received: exact(0), sent: exact(0), handled: new Map() },
+    });
+  }
+  const faults: string[] = [];
+  const fault = (o: ClientOutcome, what: string) => {
+    if (faults.length < 20)
+      faults.push(`${what}: plan ${JSON.stringify(o.plan)}, client saw ${JSON.stringify({ ...o, plan: undefined })}`);
+  };
+
+  for (const o of outcomes) {
+    const p = o.plan;
+    const e = expected.get(p.method)!;
+    const rec = records.get(p.id);
+
+    // The client: every number exactly what its caller did and saw.
+    e.client.started++;
+    e.client.sent += o.wrote;
+    e.client.received += o.got;
+    const name = grpcCodeName(o.code);
+    e.client.handled[name] = (e.client.handled[name] ?? 0) + 1;
+
+    if (!clientCodes(p).includes(o.code)) {
+      const hint = o.details.includes("Session closed with error code 2")
+        ? " (the server closed the connection: Node's HTTP/2 rapid-reset limit? see resetBudget)"
+        : "";
+      fault(o, `client saw ${name}${hint}`);
+    }
+    if (rec === undefined) {
+      // Only a call the client cancelled or timed out early may never reach its handler.
+      if (determinedEnd(p)) fault(o, "never reached the handler");
+      continue;
+    }
+    if (!rec.closed || rec.busy !== 0) fault(o, "handler not finished at quiescence");
+
+    // The server.
+    e.server.started++;
+    const codes = serverCodes(o, rec);
+    for (const c of codes) {
+      const n = grpcCodeName(c);
+      const r = e.server.handled.get(n) ?? exact(0);
+      if (codes.length === 1) r.lo++;
+      r.hi++;
+      e.server.handled.set(n, r);
+    }
+
+    const determined = inputDetermined(p);
+    switch (p.type) {
+      case "unary":
+      case "server_stream":
+        add(e.server.received, exact(1));
+        break;
+      case "client_stream":
+      case "bidi_stream":
+        // A message in flight when a cancel or deadline crossed it was written but never read:
+        // grpc-js drops what arrives after it cancelled, and what it had not yet handed to the handler.
+        if (determined && rec.got !== o.wrote) fault(o, `handler read ${rec.got} of ${o.wrote}`);
+        if (rec.got > o.wrote) fault(o, `handler read ${rec.got}, more than the ${o.wrote} written`);
+        add(e.server.received, determined ? exact(o.wrote) : { lo: rec.got, hi: o.wrote });
+        break;
+    }
+
+    switch (p.type) {
+      case "unary":
+      case "client_stream":
+        // One when the handler answered with a value and that answer was counted OK (see `sentIsOk`).
+        if (p.kind === "ok") add(e.server.sent, exact(1));
+        else if (p.kind === "error" || p.kind === "cancel" || p.kind === "deadline") add(e.server.sent, exact(0));
+        else add(e.server.sent, { lo: 0, hi: rec.wrote });
+        if (p.kind === "ok" && o.got !== 1) fault(o, "no response");
+        break;
+      case "server_stream":
+      case "bidi_stream": {
+        // Written one after the other, each write is taken by grpc-js at once, while the call is not cancelled:
+        // the runtime counts exactly those. Written in a burst or echoed as requests come, a write may still be
+        // queued in the stream when a cancel or deadline ends the call: grpc-js drops it, and the runtime counts
+        // it only if the stream handed it over before the call ended. Never fewer than the client got.
+        const writesExact = determined || (p.type === "server_stream" && !p.burst);
+        add(e.server.sent, writesExact ? exact(rec.wrote) : { lo: o.got, hi: rec.wrote });
+        if (o.got > rec.wrote) fault(o, `client got ${o.got}, more than the ${rec.wrote} written`);
+        const want = p.type === "server_stream" ? p.responses : p.requests;
+        if ((p.kind === "ok" || (p.kind === "cancel" && determinedEnd(p))) && o.got !== want) {
+          fault(o, `client got ${o.got} of ${want}`);
+        }
+        break;
+      }
+    }
+  }
+  return { expected, faults };
+}
+
+/** sentIsOk: for unary and client-streaming methods the server counts a message sent exactly when it counts OK. */
+export function sentIsOk(method: MethodName): boolean {
+  const type = labels(method).grpc_type;
+  return type === "unary" || type === "client_stream";
+}
+
+/** read returns a side's four counters of a method. */
+export async function read(registry: Registry, side: "server" | "client", method: MethodName): Promise<Counts> {
+  const e = await scrape(registry);
+  const v = (name: string) => {
+    const k = key(`grpc_${side}_${name}`, labels(method));
+    const x = e.series.get(k);
+    if (x === undefined) throw new Error(`no series ${k}`);
+    return x;
+  };
+  return {
+    started: v("started_total"),
+    received: v("msg_received_total"),
+    sent: v("msg_sent_total"),
+    handled: codesOf(e, `grpc_${side}_handled_total`, method),
+  };
+}
+
+export const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+const within = (x: number, r: Range) => r.lo <= x && x <= r.hi;
+const show = (r: Range) => (r.lo === r.hi ? `${r.lo}` : `[${r.lo}, ${r.hi}]`);
+
+/**
+ * compare checks one method's metrics on both sides against what the calls'
+ * records say, and returns every mismatch as a sentence.
+ */
+export function compare(method: MethodName, e: Expected, client: Counts, server: Counts): string[] {
+  const out: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) out.push(`${method}: ${what}`);
+  };
+  // Each side on its own: every call that started ended exactly once.
+  check(
+    client.started === sum(client.handled),
+    `client started ${client.started} != sum(handled) ${sum(client.handled)}`,
+  );
+  check(
+    server.started === sum(server.handled),
+    `server started ${server.started} != sum(handled) ${sum(server.handled)}`,
+  );
+
+  // The client: exact.
+  check(client.started === e.client.started, `client started ${client.started}, calls made ${e.client.started}`);
+  check(client.sent === e.client.sent, `client sent ${client.sent}, the caller wrote ${e.client.sent}`);
+  check(
+    client.received === e.client.received,
+    `client received ${client.received}, the caller got ${e.client.received}`,
+  );
+  check(
+    JSON.stringify(sorted(client.handled)) === JSON.stringify(sorted(e.client.handled)),
+    `client handled ${JSON.stringify(sorted(client.handled))}, the caller saw ${JSON.stringify(sorted(e.client.handled))}`,
+  );
+
+  // The server.
+  check(server.started === e.server.started, `server started ${server.started}, handlers run ${e.server.started}`);
+  check(server.started <= client.started, `server started ${server.started} > client started ${client.started}`);
+  check(
+    within(server.received, e.server.received),
+    `server received ${server.received}, expected ${show(e.server.received)} (client wrote ${e.client.sent})`,
+  );
+  check(within(server.sent, e.server.sent), `server sent ${server.sent}, expected ${show(e.server.sent)}`);
+  if (sentIsOk(method)) {
+    check(
+      server.sent === (server.handled.OK ?? 0),
+      `server sent ${server.sent} != handled OK ${server.handled.OK ?? 0}`,
+    );
+  }
+  for (const [code, r] of e.server.handled) {
+    const n = server.handled[code] ?? 0;
+    check(within(n, r), `server handled ${code} ${n}, expected ${show(r)}`);
+  }
+  for (const code of Object.keys(server.handled)) {
+    check(e.server.handled.has(code), `server handled ${code} ${server.handled[code]}, which no call may end with`);
+  }
+  return out;
+}
+
+function sorted(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** summaryLine renders one method's expectations and readings for the log. */
+export function summaryLine(method: MethodName, e: Expected, client: Counts, server: Counts): string {
+  const handled = [...e.server.handled]
+    .filter(([c]) => (server.handled[c] ?? 0) > 0 || e.server.handled.get(c)!.hi > 0)
+    .map(([c, r]) => `${c}=${server.handled[c] ?? 0}${r.lo === r.hi ? "" : ` in ${show(r)}`}`)
+    .join(" ");
+  return (
+    `${method.padEnd(16)} client started=${client.started} sent=${client.sent} received=${client.received} | ` +
+    `server started=${server.started} received=${server.received} in ${show(e.server.received)} ` +
+    `sent=${server.sent} in ${show(e.server.sent)} handled: ${handled}`
+  );
+}
