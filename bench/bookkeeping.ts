@@ -1,14 +1,20 @@
 // Measure 1: the metric work of one call, in process, without the network:
 // ours (a CallReporter on a preallocated MethodRecord) against the
 // yardstick a user would otherwise write, prom-client's labelled children.
+import { createRequire } from "node:module";
 import { Registry } from "prom-client";
-import { CallReporter } from "../runtime/call-reporter.js";
-import { ServerMetrics } from "../runtime/index.js";
 import { alternate, type Figure, figure, spread } from "./figures.js";
 import { yardstick } from "./yardstick.js";
 
 const method = { grpcService: "bench.v1.Bench", grpcMethod: "Call", grpcType: "unary" } as const;
 const stream = { grpcService: "bench.v1.Bench", grpcMethod: "List", grpcType: "server_stream" } as const;
+
+// The runtime as it ships (dist/, built by `npm run bench`): loaded from
+// source through tsx, every named closure would carry a __name() call the
+// published code does not have.
+const require = createRequire(import.meta.url);
+const { CallReporter } = require("../dist/runtime/call-reporter.js") as typeof import("../runtime/call-reporter.js");
+const { ServerMetrics } = require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
 
 /** timeLoop runs body n times and returns ns per run. */
 function timeLoop(n: number, body: () => void): number {
@@ -58,13 +64,34 @@ export async function runBookkeeping(options: { rounds: number; quick: boolean }
   // Warm both up to their optimised code before the first measured round.
   for (const f of [oursUnary, oursStream, theirUnary, theirStream]) timeLoop(n / 10, f);
 
+  // The same call's work without the histogram (Go's default), and one clock read alone: the
+  // histogram needs two, and on some machines a clock read is most of the cost.
+  const plainRecord = new ServerMetrics({ registry: new Registry() }).method(method);
+  const oursNoHistogram = () => {
+    const r = new CallReporter(plainRecord);
+    r.receivedMessage();
+    r.sentMessage();
+    r.handled(0);
+  };
+  let sink = 0;
+  const clockRead = () => {
+    sink += performance.now();
+  };
+  for (const f of [oursNoHistogram, clockRead]) timeLoop(n / 10, f);
+
   const samples = await alternate(options.rounds, {
     "ours unary": () => timeLoop(n, oursUnary),
+    "ours unary, no histogram": () => timeLoop(n, oursNoHistogram),
+    "clock read": () => timeLoop(n, clockRead),
     "yardstick unary": () => timeLoop(n, theirUnary),
     "ours stream": () => timeLoop(n / 10, oursStream),
     "yardstick stream": () => timeLoop(n / 10, theirStream),
   });
-  const out: Figure[] = [];
+  if (sink === 0) throw new Error("the clock never moved");
+  const out: Figure[] = [
+    figure("bookkeeping: unary call", "ours, histogram off", "ns/call", spread(samples["ours unary, no histogram"])),
+    figure("bookkeeping: one performance.now()", "this machine's clock", "ns/read", spread(samples["clock read"])),
+  ];
   for (const kind of ["unary", "stream"] as const) {
     const measure = kind === "unary" ? "bookkeeping: unary call" : "bookkeeping: 20-message stream";
     const y = spread(samples[`yardstick ${kind}`]);

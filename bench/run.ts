@@ -1,7 +1,8 @@
 // The benchmark suite: `npm run bench [-- --quick] [-- --only NAME,...]`.
 // Every figure is measured side by side with its reference in one run,
 // contenders alternated round by round; it prints one table and writes it,
-// with the machine it ran on, to bench/results.json.
+// with the machine it ran on, to bench/results.json (a --quick or --only run
+// to bench/results-partial.json).
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { runBookkeeping } from "./bookkeeping.js";
@@ -38,7 +39,8 @@ const missed = figures.filter((f) => f.target && !f.target.met);
 console.log(
   missed.length === 0 ? "\nevery target met" : `\ntargets missed: ${missed.length} (see README, Performance)`,
 );
-const out = new URL("./results.json", import.meta.url);
+// Only a full run replaces results.json, the figures the README quotes.
+const out = new URL(quick || only ? "./results-partial.json" : "./results.json", import.meta.url);
 writeFileSync(
   out,
   `${JSON.stringify(
