@@ -1,28 +1,5 @@
 // Runs the codegen measure alone: `tsx bench/codegen-main.ts [--quick] [--rounds N]`.
-
+import { runAlone } from "./alone.js";
 import { runCodegen } from "./codegen.js";
-import type { Figure } from "./figures.js";
 
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const roundsAt = args.indexOf("--rounds");
-const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 5;
-
-const t0 = performance.now();
-const figures = await runCodegen({ rounds, quick });
-console.table(figures.map(codegenRow));
-console.log(`codegen: ${rounds} round(s)${quick ? ", quick" : ""}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-function codegenRow(f: Figure) {
-  const n = (x: number) => (Number.isInteger(x) ? x : Number(x.toPrecision(4)));
-  return {
-    measure: f.measure,
-    contender: f.contender,
-    unit: f.unit,
-    median: n(f.median),
-    min: n(f.min),
-    max: n(f.max),
-    ratio: f.ratio === undefined ? "" : `${f.ratio.toFixed(3)} vs ${f.reference}`,
-    target: f.target ? `${f.target.met ? "met" : "MISSED"}: ${f.target.text}` : "",
-  };
-}
+await runAlone("codegen", runCodegen);

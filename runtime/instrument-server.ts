@@ -91,19 +91,23 @@ function wrap(type: GrpcType, key: string, handler: Handler | undefined, record:
 }
 
 function wrapUnary(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-    const r = new CallReporter(record);
-    r.receivedMessage();
-    const end = unaryEnd(call, r, callback);
-    if (handler === undefined) end.respond(unimplementedError(key) as ServiceError);
-    else invoke(handler, call, end.respond, end.threw, end.rejected);
-  };
+  return wrapOneResponse(key, handler, record, (_call, r) => r.receivedMessage());
 }
 
 function wrapClientStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+  return wrapOneResponse(key, handler, record, countReceived);
+}
+
+/** wrapOneResponse wraps a unary or client-streaming handler; they differ only in how requests are counted. */
+function wrapOneResponse<Call extends ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>>(
+  key: string,
+  handler: Handler | undefined,
+  record: MethodRecord,
+  countRequests: (call: Call, r: CallReporter) => void,
+) {
+  return (call: Call, callback: sendUnaryData<unknown>): void => {
     const r = new CallReporter(record);
-    countReceived(call, r);
+    countRequests(call, r);
     const end = unaryEnd(call, r, callback);
     if (handler === undefined) end.respond(unimplementedError(key) as ServiceError);
     else invoke(handler, call, end.respond, end.threw, end.rejected);
