@@ -206,19 +206,10 @@ function unaryEnd(call: CancellableCall, r: CallReporter, callback: sendUnaryDat
   };
 }
 
-/** CancellableCall is the part of every grpc-js server call watchCancel uses. */
+/** CancellableCall is the part of every grpc-js server call the wrappers watch for its end. */
 interface CancellableCall {
   on(event: "cancelled", listener: () => void): unknown;
   getDeadline(): Date | number;
-}
-
-/**
- * watchCancel counts a call that ends before its handler answered as Canceled
- * or DeadlineExceeded. grpc-js emits "cancelled" after every call, successful
- * ones too; by then those are counted, and handled() ignores the event.
- */
-function watchCancel(call: CancellableCall, r: CallReporter): void {
-  call.on("cancelled", () => r.handled(cancelCode(call)));
 }
 
 /** countReceived counts each request message as grpc-js hands it to the stream. */
@@ -249,7 +240,8 @@ function watchWritable(
     code = errorCode(err);
   });
   call.on("prefinish", () => r.handled(answerCode(call, code)));
-  watchCancel(call, r);
+  // grpc-js emits "cancelled" after every call; one that finished first is counted already.
+  call.on("cancelled", () => r.handled(cancelCode(call)));
   const write = call._write;
   call._write = function (
     this: typeof call,
