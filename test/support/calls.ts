@@ -52,14 +52,19 @@ export function drain<T>(call: ClientReadableStream<T>): Promise<Outcome<T>> {
   });
 }
 
-/** summary reduces an outcome to comparable plain data; the HTTP date header is dropped, as it changes by the second. */
+/**
+ * summary reduces an outcome to comparable plain data. The HTTP date header
+ * is dropped, as it changes by the second; in a trailers-only response it
+ * comes with the trailers.
+ */
 export function summary<T>(o: Outcome<T>) {
   const { date: _, ...headers } = o.headers ?? {};
+  const { date: __, ...trailers } = o.status.metadata.getMap();
   return {
     messages: o.messages,
     code: o.status.code,
     details: o.status.details,
-    trailers: o.status.metadata.getMap(),
+    trailers,
     headers: o.headers && headers,
   };
 }
