@@ -115,26 +115,25 @@ function wrapOneResponse<Call extends ServerUnaryCall<unknown, unknown> | Server
 }
 
 function wrapServerStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return (call: ServerWritableStream<unknown, unknown>): void => {
-    const r = new CallReporter(record);
-    r.receivedMessage();
-    watchWritable(call, r);
-    if (handler === undefined) call.emit("error", unimplementedError(key));
-    else
-      invoke(
-        handler,
-        call,
-        undefined,
-        () => r.handled(codeUnknown),
-        () => failStream(call),
-      );
-  };
+  return wrapStreamingResponse(key, handler, record, (_call, r) => r.receivedMessage());
 }
 
 function wrapBidiStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return (call: ServerDuplexStream<unknown, unknown>): void => {
+  return wrapStreamingResponse<ServerDuplexStream<unknown, unknown>>(key, handler, record, countReceived);
+}
+
+/** wrapStreamingResponse wraps a server-streaming or bidi handler; they differ only in how requests are counted. */
+function wrapStreamingResponse<
+  Call extends ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+>(
+  key: string,
+  handler: Handler | undefined,
+  record: MethodRecord,
+  countRequests: (call: Call, r: CallReporter) => void,
+) {
+  return (call: Call): void => {
     const r = new CallReporter(record);
-    countReceived(call, r);
+    countRequests(call, r);
     watchWritable(call, r);
     if (handler === undefined) call.emit("error", unimplementedError(key));
     else

@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { Project, ts } from "ts-morph";
 import { afterAll, describe, expect, it } from "vitest";
 import { buf, repo } from "./support/plugin.js";
+import { strictOptions } from "./support/plugin-build.js";
 
 const gen = join(repo, "testdata", "gen");
 
@@ -43,23 +44,7 @@ describe("golden generated code in testdata/gen", () => {
 });
 
 describe("the generated code under strict TypeScript", () => {
-  const project = new Project({
-    compilerOptions: {
-      strict: true,
-      noUnusedLocals: true,
-      noImplicitReturns: true,
-      exactOptionalPropertyTypes: true,
-      verbatimModuleSyntax: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      types: ["node"],
-      skipLibCheck: true,
-      noEmit: true,
-      baseUrl: repo,
-      paths: { "protoc-gen-grpc-prom/runtime": ["runtime/index.ts"] },
-    },
-  });
+  const project = new Project({ compilerOptions: strictOptions });
   project.addSourceFilesAtPaths(join(gen, "**/*.ts"));
 
   function diagnostics(extra?: { name: string; text: string }): string[] {

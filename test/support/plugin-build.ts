@@ -66,29 +66,30 @@ export interface Checked {
   readonly errors: Map<string, string[]>;
 }
 
+/** strictOptions are the compiler options generated code is checked with: strict, as users compile. */
+export const strictOptions = {
+  strict: true,
+  noUnusedLocals: true,
+  noImplicitReturns: true,
+  exactOptionalPropertyTypes: true,
+  verbatimModuleSyntax: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  types: ["node"],
+  skipLibCheck: true,
+  noEmit: true,
+  baseUrl: repo,
+  paths: { "protoc-gen-grpc-prom/runtime": ["runtime/index.ts"] },
+};
+
 /**
  * typeCheck compiles every .ts file under dir (a generated tree, no
- * node_modules in it) with the strict options of golden.test.ts and the
+ * node_modules in it) with strictOptions and the
  * runtime from source.
  */
 export function typeCheck(dir: string): Checked {
-  const project = new Project({
-    compilerOptions: {
-      strict: true,
-      noUnusedLocals: true,
-      noImplicitReturns: true,
-      exactOptionalPropertyTypes: true,
-      verbatimModuleSyntax: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      types: ["node"],
-      skipLibCheck: true,
-      noEmit: true,
-      baseUrl: repo,
-      paths: { "protoc-gen-grpc-prom/runtime": ["runtime/index.ts"] },
-    },
-  });
+  const project = new Project({ compilerOptions: strictOptions });
   const files = project.addSourceFilesAtPaths(join(dir, "**/*.ts")).map((f) => relative(dir, f.getFilePath()));
   const errors = new Map<string, string[]>();
   for (const d of project.getPreEmitDiagnostics()) {
