@@ -4,9 +4,10 @@
 //   methods ours|plain N    heap per pre-registered method, before and after a first scrape
 //   calls ours|baseline C   heap before and after C unary calls driven in-process
 
-import { Counter, Histogram, Registry } from "prom-client";
-import { defaultBuckets, grpcCodeNames, instrumentServer, ServerMetrics, serverMetricDefs } from "../runtime/index.js";
+import { Registry } from "prom-client";
+import { instrumentServer, ServerMetrics } from "../runtime/index.js";
 import { scrapeTable } from "./scrape.js";
+import { yardstick } from "./yardstick.js";
 
 /** MemoryResult is what the child reports. */
 export interface MemoryResult {
@@ -56,31 +57,8 @@ async function methods(contender: string, n: number): Promise<MemoryResult> {
     const impl = Object.fromEntries(Object.keys(table).map((k) => [k, handler]));
     register = () => keep.push(instrumentServer(table, impl, metrics));
   } else if (contender === "plain") {
-    const d = serverMetricDefs;
-    const m3 = ["grpc_method", "grpc_service", "grpc_type"];
-    const counter = (def: { name: string; help: string }, labelNames: string[]) =>
-      new Counter({ name: def.name, help: def.help, labelNames, registers: [registry] });
-    const started = counter(d.started, m3);
-    const handled = counter(d.handled, ["grpc_code", ...m3]);
-    const received = counter(d.received, m3);
-    const sent = counter(d.sent, m3);
-    const seconds = new Histogram({
-      name: d.handlingSeconds.name,
-      help: d.handlingSeconds.help,
-      labelNames: m3,
-      buckets: [...defaultBuckets],
-      registers: [registry],
-    });
-    register = () => {
-      for (const m of Object.values(table)) {
-        const labels = { grpc_method: m.grpcMethod, grpc_service: m.grpcService, grpc_type: m.grpcType };
-        started.labels(labels).inc(0);
-        for (const code of grpcCodeNames) handled.labels({ grpc_code: code, ...labels }).inc(0);
-        received.labels(labels).inc(0);
-        sent.labels(labels).inc(0);
-        seconds.zero(labels);
-      }
-    };
+    const plain = yardstick(registry);
+    register = () => plain.zero(table);
   } else {
     throw new Error(`memory-child: unknown contender ${contender}`);
   }

@@ -7,18 +7,10 @@
 // byte-identical: that is checked before anything is timed, and proves that
 // both render the same series.
 
-import { Counter, Histogram, Registry } from "prom-client";
-import {
-  defaultBuckets,
-  type GrpcType,
-  grpcCodeNames,
-  grpcTypes,
-  instrumentServer,
-  type MethodTable,
-  ServerMetrics,
-  serverMetricDefs,
-} from "../runtime/index.js";
+import { Registry } from "prom-client";
+import { type GrpcType, grpcTypes, instrumentServer, type MethodTable, ServerMetrics } from "../runtime/index.js";
 import { alternate, type Figure, figure, spread } from "./figures.js";
+import { yardstick } from "./yardstick.js";
 
 /** ScrapeOptions are the suite's common options. */
 export interface ScrapeOptions {
@@ -62,31 +54,7 @@ export function oursRegistry(table: MethodTable): Registry {
  */
 export function plainRegistry(table: MethodTable): Registry {
   const registry = new Registry();
-  const d = serverMetricDefs;
-  // Label names in the order ours prints them (sorted, as Go does).
-  const methodLabels = ["grpc_method", "grpc_service", "grpc_type"] as const;
-  const codeLabels = ["grpc_code", ...methodLabels] as const;
-  const counter = (def: { name: string; help: string }, labelNames: readonly string[]) =>
-    new Counter({ name: def.name, help: def.help, labelNames, registers: [registry] });
-  const started = counter(d.started, methodLabels);
-  const handled = counter(d.handled, codeLabels);
-  const received = counter(d.received, methodLabels);
-  const sent = counter(d.sent, methodLabels);
-  const seconds = new Histogram({
-    name: d.handlingSeconds.name,
-    help: d.handlingSeconds.help,
-    labelNames: methodLabels,
-    buckets: [...defaultBuckets],
-    registers: [registry],
-  });
-  for (const m of Object.values(table)) {
-    const labels = { grpc_method: m.grpcMethod, grpc_service: m.grpcService, grpc_type: m.grpcType };
-    started.labels(labels).inc(0);
-    for (const code of grpcCodeNames) handled.labels({ grpc_code: code, ...labels }).inc(0);
-    received.labels(labels).inc(0);
-    sent.labels(labels).inc(0);
-    seconds.zero(labels);
-  }
+  yardstick(registry).zero(table);
   return registry;
 }
 
