@@ -196,7 +196,7 @@ export class MethodRecord {
 
   private extraCodes: Set<number> | undefined;
 
-  /** finish counts a call that ended with code, started at startMs (performance.now()). */
+  /** finish counts a call that ended with code, started at startMs (clock()). */
   finish(code: number, startMs: number): void {
     const c = this.admit(code);
     this.handled.inc(c);

@@ -1,6 +1,7 @@
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { type OpenMetricsContentType, Registry } from "prom-client";
 import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { Cells } from "../runtime/histogram.js";
 import { ClientMetrics, ServerMetrics } from "../runtime/index.js";
 import { type Empty, type PingResponse, TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
 import {
@@ -78,16 +79,16 @@ describe("a fault inside the metrics code", () => {
     const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
     const want = await plainCalls();
     const p = await pair();
-    // The clock the histograms read breaks: every call on both sides meets the fault, several times.
-    vi.spyOn(performance, "now").mockImplementation(() => {
-      throw new Error("clock broke");
+    // The histograms break: every call on both sides meets the fault, several times.
+    vi.spyOn(Cells.prototype, "observe").mockImplementation(() => {
+      throw new Error("histogram broke");
     });
     for (let i = 0; i < 3; i++) expect(await p.calls()).toEqual(want);
-    vi.mocked(performance.now).mockRestore();
+    vi.mocked(Cells.prototype.observe).mockRestore();
     expect(warnings).toHaveBeenCalledTimes(1);
     expect(String(warnings.mock.calls[0]![0])).toContain("recording gRPC metrics failed");
-    expect(String(warnings.mock.calls[0]![0])).toContain("clock broke");
-    // The counters, which need no clock, kept counting; the histograms skipped what they could not time.
+    expect(String(warnings.mock.calls[0]![0])).toContain("histogram broke");
+    // The counters kept counting; the histograms skipped what they could not record.
     const server = await settled(() => scrape(p.serverRegistry));
     expect(server.series.get(started("server", "Ping", "unary"))).toBe(3);
     expect(server.series.get(key("grpc_server_handling_seconds_count", labels("Ping")))).toBe(0);
