@@ -1,7 +1,7 @@
 import { InterceptingCall, type Interceptor, type Requester, type StatusObject } from "@grpc/grpc-js";
 import { CallReporter } from "./call-reporter.js";
 import type { ClientMethodRecord, ClientMetrics } from "./client-metrics.js";
-import { codeOk } from "./contract.js";
+import { codeOk, codeUnimplemented } from "./contract.js";
 import { clock, reportFault } from "./fault.js";
 import type { MethodTable } from "./method-table.js";
 
@@ -27,7 +27,9 @@ export function metricsInterceptor(metrics: ClientMetrics, table: MethodTable): 
  * requester follows one call. It counts, as go-grpc-prometheus means them:
  * started now; sent per message the caller sends; received per response
  * message (for unary and client-streaming calls, the one response, when the
- * call succeeds); handled once, with the status the caller sees.
+ * call succeeds); handled once, with the status the caller sees (grpc-js
+ * answers a unary or client-streaming call that ends OK without a response
+ * with Unimplemented).
  *
  * grpc-js has no blocking receive to time, so the receive histogram times the
  * waits a caller reading as fast as messages come would have spent in Go's
@@ -74,7 +76,8 @@ function requester(record: ClientMethodRecord): Requester {
           if (!r.finished) {
             if (oneResponse && response && status.code === codeOk) r.receivedMessage();
             if (!(oneResponse && response)) observeRecv();
-            r.handled(status.code);
+            // grpc-js turns a one-response call's OK without a response into Unimplemented for the caller.
+            r.handled(oneResponse && !response && status.code === codeOk ? codeUnimplemented : status.code);
           }
           nextStatus(status);
         },

@@ -1,3 +1,4 @@
+import { createServer as createHttp2Server } from "node:http2";
 import { createServer } from "node:net";
 import {
   credentials,
@@ -6,6 +7,7 @@ import {
   Metadata,
   type ServerDuplexStream,
   type ServerUnaryCall,
+  type ServiceError,
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
@@ -443,6 +445,71 @@ describe("interceptors", () => {
     await unary<PingResponse>((m, opt, cb) => h.client.ping(req(), m, opt, cb));
     expect(transformed).toBe(1);
     expect((await h.counts("Ping")).handled).toEqual({ OK: 1 });
+  });
+});
+
+describe("calls grpc-js refuses or completes itself", () => {
+  it("throws as before on a closed client, and counts nothing", async () => {
+    const h = await clientHarness();
+    h.client.close();
+    expect(() => h.client.ping(req(), md(), { deadline: deadline() }, () => {})).toThrow("Channel has been shut down");
+    expect(() => h.client.pingList(req(), md(), { deadline: deadline() })).toThrow("Channel has been shut down");
+    for (const m of ["Ping", "PingList"] as const) {
+      expect(await h.counts(m)).toEqual({ started: 0, received: 0, sent: 0, handled: {} });
+    }
+  });
+
+  it("counts what the caller sees when a server ends a one-response call OK without a response: Unimplemented", async () => {
+    // A server no gRPC library would let one write: headers, no message, then grpc-status 0.
+    const server = createHttp2Server();
+    server.on("stream", (stream) => {
+      stream.resume();
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const noop: Interceptor = (options, nextCall) => new InterceptingCall(nextCall(options));
+    // Without interceptors and with one, unary calls are recorded in two ways: both must agree with the caller.
+    for (const clientOptions of [{}, { interceptors: [noop] }]) {
+      const h = await clientHarness({}, { address, clientOptions });
+      // What the callback gets (the "status" event still carries the server's OK).
+      const pingError = await new Promise<ServiceError | null>((resolve) =>
+        h.client.ping(req(), md(), { deadline: deadline() }, (err) => resolve(err)),
+      );
+      expect(pingError?.code).toBe(status.UNIMPLEMENTED);
+      const streamError = await new Promise<ServiceError | null>((resolve) => {
+        const c = h.client.pingClientStream(md(), { deadline: deadline() }, (err) => resolve(err));
+        c.write(req());
+        c.write(req());
+        c.end();
+      });
+      expect(streamError?.code).toBe(status.UNIMPLEMENTED);
+      expect(await h.counts("Ping")).toEqual({ started: 1, received: 0, sent: 1, handled: { Unimplemented: 1 } });
+      expect(await h.counts("PingClientStream")).toEqual({
+        started: 1,
+        received: 0,
+        sent: 2,
+        handled: { Unimplemented: 1 },
+      });
+    }
+  });
+
+  it("keeps counting unary calls that bring their own interceptor_providers", async () => {
+    const seen: string[] = [];
+    const provider = () => ((options, nextCall) => {
+      seen.push(options.method_definition.path);
+      return new InterceptingCall(nextCall(options));
+    }) satisfies Interceptor;
+    const h = await clientHarness();
+    const o = await unary<PingResponse>((m, opt, cb) =>
+      h.client.ping(req(), m, { ...opt, interceptor_providers: [provider] }, cb),
+    );
+    expect(o.status.code).toBe(status.OK);
+    expect(seen).toEqual(["/mwitkow.testproto.TestService/Ping"]);
+    expect(await h.counts("Ping")).toEqual({ started: 1, received: 1, sent: 1, handled: { OK: 1 } });
   });
 });
 
