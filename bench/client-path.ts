@@ -2,9 +2,10 @@
 // unary calls, 32 in flight, through a ts-proto client on a channel whose
 // calls answer at once, on the next tick. Everything grpc-js's client does
 // for a call runs, the network does not, so the client's own work per call is
-// what is left to count.
+// what is left to count. "plain-loopback" is the plain client over loopback,
+// to a server at the address given: the whole client side of a real call.
 //
-//   node --import tsx bench/client-path.ts <plain|plain-again|noop-interceptor|ours> <n>
+//   node --import tsx bench/client-path.ts <kind> <n> [address]
 import { createRequire } from "node:module";
 import {
   type Channel,
@@ -24,7 +25,7 @@ import { TestServiceMethods } from "../testdata/gen/test_grpc_prom.js";
 const require = createRequire(import.meta.url);
 const { ClientMetrics, instrumentClient } = require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
 
-export const clientPathKinds = ["plain", "plain-again", "noop-interceptor", "ours"] as const;
+export const clientPathKinds = ["plain", "plain-again", "noop-interceptor", "ours", "plain-loopback"] as const;
 export type ClientPathKind = (typeof clientPathKinds)[number];
 
 const response = Buffer.from(PingResponse.encode({ Value: "v", counter: 1 }).finish());
@@ -63,7 +64,7 @@ const answeringChannel = {
 } as unknown as Channel;
 
 /** client makes the contender's client on the answering channel. */
-export function client(kind: ClientPathKind): TestServiceClient {
+export function client(kind: ClientPathKind, address?: string): TestServiceClient {
   const options: Partial<ClientOptions> = { channelOverride: answeringChannel };
   const insecure = credentials.createInsecure();
   switch (kind) {
@@ -74,6 +75,9 @@ export function client(kind: ClientPathKind): TestServiceClient {
       const noop: Interceptor = (o, next) => new InterceptingCall(next(o));
       return new TestServiceClient("answering", insecure, { ...options, interceptors: [noop] });
     }
+    case "plain-loopback":
+      if (address === undefined) throw new Error("client-path: plain-loopback needs the server's address");
+      return new TestServiceClient(address, insecure);
     case "ours": {
       const Instrumented = instrumentClient(TestServiceClient, TestServiceMethods);
       const metrics = new ClientMetrics({ registry: new Registry(), handlingTimeHistogram: true });
@@ -102,7 +106,7 @@ if (process.argv[1]?.endsWith("client-path.ts")) {
   if (!clientPathKinds.includes(kind) || !Number.isInteger(n) || n < 0) {
     throw new Error(`usage: client-path.ts <${clientPathKinds.join("|")}> <calls>`);
   }
-  const c = client(kind);
+  const c = client(kind, process.argv[4]);
   await calls(c, n);
   c.close();
 }
