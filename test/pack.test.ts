@@ -226,6 +226,20 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
     expect(setup.get(p.kind)?.message).toBeUndefined();
   });
 
+  it("gets the license texts with it: ours, and those of what the plugin bundle contains", () => {
+    const installed = join(dir(), "node_modules", "protoc-gen-grpc-prom");
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain(
+      "Apache License\n                           Version 2.0",
+    );
+    const notices = readFileSync(join(installed, "THIRD_PARTY_NOTICES.md"), "utf8");
+    for (const text of ["Buf Technologies, Inc.", "Copyright 2008 Google Inc.", "Copyright (c) 2019 Luca Ban"]) {
+      expect(notices).toContain(text);
+    }
+    expect(readFileSync(join(installed, "dist", "plugin", "bin.js"), "utf8").split("\n")[1]).toContain(
+      "THIRD_PARTY_NOTICES.md",
+    );
+  });
+
   it("gets a generated file importing the runtime by its package name", () => {
     const file = join(dir(), "src", "gen", "test_grpc_prom.ts");
     expect(existsSync(file), `${file} was not generated`).toBe(true);
