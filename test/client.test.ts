@@ -499,10 +499,11 @@ describe("calls grpc-js refuses or completes itself", () => {
 
   it("keeps counting unary calls that bring their own interceptor_providers", async () => {
     const seen: string[] = [];
-    const provider = () => ((options, nextCall) => {
-      seen.push(options.method_definition.path);
-      return new InterceptingCall(nextCall(options));
-    }) satisfies Interceptor;
+    const provider = () =>
+      ((options, nextCall) => {
+        seen.push(options.method_definition.path);
+        return new InterceptingCall(nextCall(options));
+      }) satisfies Interceptor;
     const h = await clientHarness();
     const o = await unary<PingResponse>((m, opt, cb) =>
       h.client.ping(req(), m, { ...opt, interceptor_providers: [provider] }, cb),
