@@ -228,9 +228,9 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
 
   it("gets the license texts with it: ours, and those of what the plugin bundle contains", () => {
     const installed = join(dir(), "node_modules", "protoc-gen-grpc-prom");
-    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain(
-      "Apache License\n                           Version 2.0",
-    );
+    const license = readFileSync(join(installed, "LICENSE"), "utf8");
+    expect(license).toContain("Apache License");
+    expect(license).toContain("Version 2.0, January 2004");
     const notices = readFileSync(join(installed, "THIRD_PARTY_NOTICES.md"), "utf8");
     for (const text of ["Buf Technologies, Inc.", "Copyright 2008 Google Inc.", "Copyright (c) 2019 Luca Ban"]) {
       expect(notices).toContain(text);
