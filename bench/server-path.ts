@@ -1,0 +1,116 @@
+// The server child of the instructions measure (bench/instructions.ts).
+//
+// "plain", "plain-again" and "ours" hand n unary calls to the service's ping
+// handler, plain or wrapped by instrumentTestServiceServer, in process: each
+// call is an object with what grpc-js's server call offers a unary handler,
+// which emits "cancelled" once the call is over, as grpc-js does. What the
+// wrapper adds to a call is all that differs. "plain-loopback" serves the
+// plain service on 127.0.0.1 (its port on stdout) until n calls are answered:
+// the whole server side of a real call, to set the others against.
+//
+//   node --import tsx bench/server-path.ts <kind> <n>
+import { EventEmitter } from "node:events";
+import { createRequire } from "node:module";
+import { Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
+import {
+  type PingRequest,
+  type PingResponse,
+  type TestServiceServer,
+  TestServiceService,
+} from "../testdata/gen/test.js";
+import { TestServiceMethods } from "../testdata/gen/test_grpc_prom.js";
+
+// The runtime as it ships (see bookkeeping.ts).
+const require = createRequire(import.meta.url);
+const { ServerMetrics, instrumentServer } = require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
+
+export const serverPathKinds = ["plain", "plain-again", "ours", "plain-loopback"] as const;
+export type ServerPathKind = (typeof serverPathKinds)[number];
+
+type Ping = (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) => void;
+
+/** AnsweredCall is a unary server call as its handler sees it, without the network. */
+class AnsweredCall extends EventEmitter {
+  readonly metadata = new Metadata();
+  cancelled = false;
+  constructor(readonly request: PingRequest) {
+    super();
+  }
+  getDeadline(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+  getPeer(): string {
+    return "answered";
+  }
+  getPath(): string {
+    return "/mwitkow.testproto.TestService/Ping";
+  }
+  sendMetadata(): void {}
+}
+
+/** answerCalls hands n calls to ping, 32 at a time, each ended on the next tick as grpc-js ends a call. */
+async function answerCalls(ping: Ping, n: number): Promise<void> {
+  const request: PingRequest = { value: "v", sleepTimeMs: 0, errorCodeReturned: 0 };
+  let answered = 0;
+  const callback: sendUnaryData<PingResponse> = (err) => {
+    if (err) throw err;
+    answered++;
+  };
+  for (let made = 0; made < n; ) {
+    for (let i = 0; i < 32 && made < n; i++, made++) {
+      const call = new AnsweredCall(request);
+      ping(call as unknown as ServerUnaryCall<PingRequest, PingResponse>, callback);
+      process.nextTick(() => call.emit("cancelled"));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (answered !== n) throw new Error(`server-path: ${answered} of ${n} calls answered`);
+}
+
+/** serve serves the plain service on loopback until n calls are answered. */
+async function serve(impl: TestServiceServer, n: number, done: () => void): Promise<void> {
+  let answered = 0;
+  const server = new Server();
+  server.addService(TestServiceService, {
+    ...impl,
+    ping: (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) =>
+      impl.ping(call, (err, value) => {
+        callback(err, value);
+        if (++answered === n) setImmediate(() => server.tryShutdown(done));
+      }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`${port}\n`);
+}
+
+if (process.argv[1]?.endsWith("server-path.ts")) {
+  const [kind, n] = [process.argv[2] as ServerPathKind, Number(process.argv[3])];
+  if (!serverPathKinds.includes(kind) || !Number.isInteger(n) || n < 1) {
+    throw new Error(`usage: server-path.ts <${serverPathKinds.join("|")}> <calls>`);
+  }
+  const impl = {
+    ping: ((call, callback) => callback(null, { Value: call.request.value, counter: 1 })) as Ping,
+  } as Partial<TestServiceServer> as TestServiceServer;
+  if (kind === "plain-loopback") {
+    await serve(impl, n, () => process.exit(0));
+  } else {
+    const registry = new Registry();
+    const metrics = new ServerMetrics({ registry, handlingTimeHistogram: true });
+    const ping = kind === "ours" ? (instrumentServer(TestServiceMethods, impl, metrics).ping as Ping) : impl.ping;
+    await answerCalls(ping, n);
+    // The wrapper counted every call: else the count would be of something else.
+    const handled = (await registry.metrics())
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("grpc_server_handled_total{") &&
+          l.includes('grpc_code="OK"') &&
+          l.includes('grpc_method="Ping"'),
+      )
+      ?.split(" ")[1];
+    if (kind === "ours" && Number(handled) !== n) throw new Error(`server-path: counted ${handled} calls, not ${n}`);
+  }
+}
