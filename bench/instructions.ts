@@ -14,11 +14,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { credentials, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
-import type { PingRequest, PingResponse, TestServiceServer } from "../testdata/gen/test.js";
-import { TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
+import { credentials } from "@grpc/grpc-js";
+import { TestServiceClient } from "../testdata/gen/test.js";
 import { calls as makeCalls } from "./client-path.js";
 import { type Figure, figure } from "./figures.js";
+import { servePlain } from "./server-path.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -99,14 +99,7 @@ export async function runInstructions(options: { quick: boolean }): Promise<Figu
   }
   const dir = mkdtempSync(join(tmpdir(), "grpc-prom-instructions-"));
   // The server of the client's loopback contender, in this process: it only answers.
-  const server = new Server();
-  server.addService(TestServiceService, {
-    ping: (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) =>
-      callback(null, { Value: call.request.value, counter: 1 }),
-  } as Partial<TestServiceServer> as TestServiceServer);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const { server, port } = await servePlain();
   try {
     const kinds = {
       client: ["plain", "plain-again", "noop-interceptor", "ours"],

@@ -68,22 +68,29 @@ async function answerCalls(ping: Ping, n: number): Promise<void> {
   if (answered !== n) throw new Error(`server-path: ${answered} of ${n} calls answered`);
 }
 
-/** serve serves the plain service on loopback until n calls are answered. */
-async function serve(impl: TestServiceServer, n: number, done: () => void): Promise<void> {
-  let answered = 0;
+/** pingService answers Ping with its request's value: the service every plain contender runs. */
+const pingService = {
+  ping: ((call, callback) => callback(null, { Value: call.request.value, counter: 1 })) as Ping,
+} as Partial<TestServiceServer> as TestServiceServer;
+
+/**
+ * servePlain serves pingService, uninstrumented, on 127.0.0.1, calling
+ * answered after each answer, and resolves with the server and its port.
+ */
+export async function servePlain(answered: () => void = () => {}): Promise<{ server: Server; port: number }> {
   const server = new Server();
   server.addService(TestServiceService, {
-    ...impl,
+    ...pingService,
     ping: (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) =>
-      impl.ping(call, (err, value) => {
+      pingService.ping(call, (err, value) => {
         callback(err, value);
-        if (++answered === n) setImmediate(() => server.tryShutdown(done));
+        answered();
       }),
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  process.stdout.write(`${port}\n`);
+  return { server, port };
 }
 
 if (process.argv[1]?.endsWith("server-path.ts")) {
@@ -91,15 +98,18 @@ if (process.argv[1]?.endsWith("server-path.ts")) {
   if (!serverPathKinds.includes(kind) || !Number.isInteger(n) || n < 1) {
     throw new Error(`usage: server-path.ts <${serverPathKinds.join("|")}> <calls>`);
   }
-  const impl = {
-    ping: ((call, callback) => callback(null, { Value: call.request.value, counter: 1 })) as Ping,
-  } as Partial<TestServiceServer> as TestServiceServer;
   if (kind === "plain-loopback") {
-    await serve(impl, n, () => process.exit(0));
+    // Serve until n calls are answered, then leave: callgrind reports as the process exits.
+    let answered = 0;
+    const { server, port } = await servePlain(() => {
+      if (++answered === n) setImmediate(() => server.tryShutdown(() => process.exit(0)));
+    });
+    process.stdout.write(`${port}\n`);
   } else {
     const registry = new Registry();
     const metrics = new ServerMetrics({ registry, handlingTimeHistogram: true });
-    const ping = kind === "ours" ? (instrumentServer(TestServiceMethods, impl, metrics).ping as Ping) : impl.ping;
+    const ping =
+      kind === "ours" ? (instrumentServer(TestServiceMethods, pingService, metrics).ping as Ping) : pingService.ping;
     await answerCalls(ping, n);
     // The wrapper counted every call: else the count would be of something else.
     const handled = (await registry.metrics())

@@ -1,23 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Project, ts } from "ts-morph";
 import { afterAll, describe, expect, it } from "vitest";
 import { buf, repo } from "./support/plugin.js";
-import { strictOptions } from "./support/plugin-build.js";
+import { strictOptions, tree } from "./support/plugin-build.js";
 
 const gen = join(repo, "testdata", "gen");
-
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    out.set(relative(dir, path), readFileSync(path, "utf8"));
-  }
-  return out;
-}
 
 describe("golden generated code in testdata/gen", () => {
   const scratch = mkdtempSync(join(tmpdir(), "grpc-prom-golden-"));

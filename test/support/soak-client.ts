@@ -70,6 +70,14 @@ export function runCall(client: TestServiceClient, plan: Plan): Promise<ClientOu
         plan.type === "unary" || plan.type === "client_stream" || (plan.kind === "cancel" && plan.responses === 0);
       if (plan.kind === "cancel" && signalIsHeaders) cancel();
     };
+    /** followResponses watches a call with a response stream: its headers, messages, status and end. */
+    const followResponses = (c: NodeJS.EventEmitter) => {
+      c.on("metadata", onHeaders);
+      c.on("data", onResponse);
+      c.on("error", () => {});
+      c.on("status", onStatus);
+      c.on("end", done);
+    };
     const unaryCallback = (err: ServiceError | null, res?: unknown) => {
       if (err === null && res !== undefined && res !== null) o.got++;
     };
@@ -90,11 +98,7 @@ export function runCall(client: TestServiceClient, plan: Plan): Promise<ClientOu
       case "server_stream": {
         const c = client.pingList(request(plan), md, options);
         o.wrote = 1;
-        c.on("metadata", onHeaders);
-        c.on("data", onResponse);
-        c.on("error", () => {});
-        c.on("status", onStatus);
-        c.on("end", done);
+        followResponses(c);
         call = c;
         break;
       }
@@ -108,11 +112,7 @@ export function runCall(client: TestServiceClient, plan: Plan): Promise<ClientOu
       }
       case "bidi_stream": {
         const c = client.pingStream(md, options);
-        c.on("metadata", onHeaders);
-        c.on("data", onResponse);
-        c.on("error", () => {});
-        c.on("status", onStatus);
-        c.on("end", done);
+        followResponses(c);
         call = c;
         writeRequests(c, plan, o);
         break;
