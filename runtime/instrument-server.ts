@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type {
   ServerDuplexStream,
   ServerReadableStream,
@@ -6,12 +7,15 @@ import type {
   ServiceError,
   sendUnaryData,
 } from "@grpc/grpc-js";
-import { CallReporter } from "./call-reporter.js";
-import { codeOk, codeUnknown, type GrpcType } from "./contract.js";
+import type { CallReporter } from "./call-reporter.js";
+import type { GrpcType } from "./contract.js";
+import { reportFault } from "./fault.js";
+import type { ServerWire } from "./grpc-js-internals.js";
 import type { MethodRecord } from "./method-record.js";
 import type { MethodTable } from "./method-table.js";
+import { recordServerCall, wireOf } from "./server-call.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
-import { answerCode, cancelCode, errorCode, type StatusError, unimplementedError, unknownError } from "./status.js";
+import { type StatusError, unimplementedError, unknownError } from "./status.js";
 
 type Handler = (call: never, callback?: never) => unknown;
 type Wrapped = (call: never, callback: never) => void;
@@ -106,11 +110,20 @@ function wrapOneResponse<Call extends ServerUnaryCall<unknown, unknown> | Server
   countRequests: (call: Call, r: CallReporter) => void,
 ) {
   return (call: Call, callback: sendUnaryData<unknown>): void => {
-    const r = new CallReporter(record);
-    countRequests(call, r);
-    const end = unaryEnd(call, r, callback);
-    if (handler === undefined) end.respond(unimplementedError(key) as ServiceError);
-    else invoke(handler, call, end.respond, end.threw, end.rejected);
+    const r = recordServerCall(call, wireOf(call), record, true);
+    if (r !== undefined) countRequests(call, r);
+    if (handler === undefined) {
+      callback(unimplementedError(key) as ServiceError, null);
+      return;
+    }
+    let answered = false;
+    const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
+      answered = true;
+      callback(err, value, trailer, flags);
+    };
+    invoke(handler, call, respond, () => {
+      if (!answered) respond(unknownError as ServiceError, null);
+    });
   };
 }
 
@@ -132,83 +145,32 @@ function wrapStreamingResponse<
   countRequests: (call: Call, r: CallReporter) => void,
 ) {
   return (call: Call): void => {
-    const r = new CallReporter(record);
-    countRequests(call, r);
-    watchWritable(call, r);
+    const wire = wireOf(call);
+    const r = recordServerCall(call, wire, record, false);
+    if (r !== undefined) countRequests(call, r);
     if (handler === undefined) call.emit("error", unimplementedError(key));
-    else
-      invoke(
-        handler,
-        call,
-        undefined,
-        () => r.handled(codeUnknown),
-        () => failStream(call),
-      );
+    else invoke(handler, call, undefined, () => failStream(call, wire));
   };
 }
 
+const isPromise = types.isPromise;
+const promiseThen = Promise.prototype.then;
+
 /**
- * invoke runs the user's handler. A throw is passed to `threw` and rethrown
- * for grpc-js to answer, as it does without us; a returned promise that
- * rejects goes to `rejected`, which ends the call if nothing else has.
+ * invoke runs the user's handler; a throw goes to grpc-js, which answers it
+ * with Unknown, as without us. A returned promise that rejects goes to
+ * `rejected`, which ends the call if nothing else has. Only a real promise
+ * is looked at, through Promise.prototype.then: anything else a handler
+ * returns (a query builder's lazy thenable, say) is left alone, untouched.
  */
 function invoke(
   handler: Handler,
   call: object,
   callback: sendUnaryData<unknown> | undefined,
-  threw: () => void,
   rejected: () => void,
 ): void {
-  let result: unknown;
-  try {
-    result = (handler as (call: object, callback?: sendUnaryData<unknown>) => unknown)(call, callback);
-  } catch (err) {
-    threw();
-    throw err;
-  }
-  if (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function") {
-    (result as PromiseLike<unknown>).then(undefined, rejected);
-  }
-}
-
-/**
- * unaryEnd follows a call with one response (unary, client-streaming) to its
- * end. grpc-js sends an error answer's status at once, but a value's only
- * once the value is written, so a second answer, or a throw, can still
- * replace a first value: the code that went out is known when grpc-js emits
- * "cancelled", which it does after every call, and the call is counted then.
- * A call that ended with no answer was cancelled, or ran out of time.
- */
-function unaryEnd(call: CancellableCall, r: CallReporter, callback: sendUnaryData<unknown>) {
-  let answer: number | undefined;
-  const answered = (code: number) => {
-    // The first error is final; a value stands until an error replaces it.
-    if (answer === undefined || (answer === codeOk && code !== codeOk)) answer = code;
-  };
-  call.on("cancelled", () => {
-    if (answer === undefined) {
-      r.handled(cancelCode(call));
-    } else if (r.handled(answer) && answer === codeOk) {
-      r.sentMessage();
-    }
-  });
-  const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
-    if (!r.finished) answered(answerCode(call, err ? errorCode(err) : codeOk));
-    callback(err, value, trailer, flags);
-  };
-  return {
-    respond,
-    threw: () => answered(codeUnknown),
-    rejected: () => {
-      if (answer === undefined && !r.finished) respond(unknownError as ServiceError);
-    },
-  };
-}
-
-/** CancellableCall is the part of every grpc-js server call the wrappers watch for its end. */
-interface CancellableCall {
-  on(event: "cancelled", listener: () => void): unknown;
-  getDeadline(): Date | number;
+  const result = (handler as (call: object, callback?: sendUnaryData<unknown>) => unknown)(call, callback);
+  if (isPromise(result)) promiseThen.call(result, undefined, rejected);
 }
 
 /** countReceived counts each request message as grpc-js hands it to the stream. */
@@ -224,36 +186,23 @@ function countReceived(
 }
 
 /**
- * watchWritable follows a server-streaming or bidi call to its end: each
- * message as the stream hands it to grpc-js is counted as sent; the status is
- * the one grpc-js sends when the stream finishes, OK unless an error was
- * emitted (the last one wins, as in grpc-js).
+ * failStream ends a stream whose handler rejected with Unknown, unless the
+ * handler already ended it. A stream the handler's `for await` loop
+ * destroyed as it threw can no longer send its status through the stream:
+ * it goes out through grpc-js's call objects, interceptors included.
  */
-function watchWritable(
+function failStream(
   call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
-  r: CallReporter,
+  wire: ServerWire | undefined,
 ): void {
-  let code = codeOk;
-  // Prepended: grpc-js's own listener ends the stream, and ours must see the code first.
-  call.prependListener("error", (err: unknown) => {
-    code = errorCode(err);
-  });
-  call.on("prefinish", () => r.handled(answerCode(call, code)));
-  // grpc-js emits "cancelled" after every call; one that finished first is counted already.
-  call.on("cancelled", () => r.handled(cancelCode(call)));
-  const write = call._write;
-  call._write = function (
-    this: typeof call,
-    chunk: unknown,
-    encoding: BufferEncoding,
-    cb: (error?: Error | null) => void,
-  ): void {
-    if (!r.finished) r.sentMessage();
-    write.call(this, chunk, encoding, cb);
-  };
-}
-
-/** failStream ends a stream whose handler rejected with Unknown, unless the handler already ended it. */
-function failStream(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>): void {
-  if (!call.writableEnded) call.emit("error", unknownError satisfies StatusError);
+  if (call.writableEnded) return;
+  if (!call.destroyed) {
+    call.emit("error", unknownError satisfies StatusError);
+    return;
+  }
+  try {
+    wire?.top.sendStatus({ ...unknownError, metadata: null });
+  } catch (err) {
+    reportFault(err);
+  }
 }

@@ -51,16 +51,6 @@ function deadlineMs(call: DeadlineCall): number {
   }
 }
 
-/**
- * answerCode returns the code a client sees for a handler's answer: the
- * answer's own, unless the call's deadline has already passed, in which case
- * the client has seen DeadlineExceeded whatever comes after.
- */
-export function answerCode(call: DeadlineCall, code: number): number {
-  const ms = deadlineMs(call);
-  return Number.isFinite(ms) && Date.now() > ms ? codeDeadlineExceeded : code;
-}
-
 /** StatusError is the error shape grpc-js turns into a status: a code and details. */
 export interface StatusError {
   readonly code: number;

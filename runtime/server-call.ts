@@ -1,0 +1,83 @@
+import { constants } from "node:http2";
+import { CallReporter } from "./call-reporter.js";
+import { codeOk, codeUnimplemented } from "./contract.js";
+import { reportFault } from "./fault.js";
+import { onMessageWritten, type ServerWire, sentStatusCode, serverCallOf } from "./grpc-js-internals.js";
+import type { MethodRecord } from "./method-record.js";
+import { cancelCode, type DeadlineCall } from "./status.js";
+
+// Marks a base call already recorded: an implementation wrapped twice, or
+// handed to two wrappers, counts each call once, by the outermost wrapper.
+const recorded = Symbol("protoc-gen-grpc-prom recorded");
+
+/**
+ * wireOf finds the grpc-js call objects and HTTP/2 stream below a handler's
+ * call object (see grpc-js-internals.ts); undefined, reported once, where
+ * they are not found.
+ */
+export function wireOf(call: object): ServerWire | undefined {
+  try {
+    const wire = serverCallOf(call);
+    if (wire === undefined) reportFault(new Error(unknownStructure));
+    return wire;
+  } catch (err) {
+    reportFault(err);
+    return undefined;
+  }
+}
+
+const unknownStructure =
+  "this version of @grpc/grpc-js does not have the server call structure the runtime reads " +
+  "(it supports @grpc/grpc-js ^1.10.0); server calls are not recorded";
+
+/**
+ * recordServerCall starts recording one server call from what goes over
+ * its HTTP/2 stream: started now; each message sent once grpc-js has
+ * serialized and written it; handled exactly once, when the stream closes,
+ * with the status the caller received. It returns the call's reporter, for
+ * the wrapper to count requests with, or undefined when the call is not
+ * recorded here (no wire, or an outer wrapper records it).
+ */
+export function recordServerCall(
+  call: DeadlineCall,
+  wire: ServerWire | undefined,
+  record: MethodRecord,
+  oneResponse: boolean,
+): CallReporter | undefined {
+  if (wire === undefined) return undefined;
+  const base = wire.base as { [recorded]?: true };
+  if (base[recorded]) return undefined;
+  base[recorded] = true;
+  const r = new CallReporter(record);
+  let written = 0;
+  try {
+    onMessageWritten(wire.base, () => {
+      written++;
+      if (!r.finished) r.sentMessage();
+    });
+    const { stream } = wire;
+    const end = () => r.handled(endCode(call, wire, oneResponse && written === 0));
+    // A stream already destroyed may have emitted "close" before the handler ran.
+    if (stream.destroyed) setImmediate(end);
+    else stream.once("close", end);
+  } catch (err) {
+    reportFault(err);
+  }
+  return r;
+}
+
+/**
+ * endCode is the status the caller of a closed stream received. A peer that
+ * reset the stream with CANCEL (how gRPC clients give up on a call, at their
+ * deadline too) saw Canceled, or DeadlineExceeded, whatever the server sent
+ * after; otherwise the caller got the status the server sent, and a stream
+ * closed with none sent is one the caller abandoned. A one-response call
+ * that ended OK without its response is reported to its caller as
+ * Unimplemented by gRPC clients, and so counted.
+ */
+function endCode(call: DeadlineCall, wire: ServerWire, noResponse: boolean): number {
+  const { stream } = wire;
+  const sent = stream.rstCode === constants.NGHTTP2_CANCEL ? undefined : sentStatusCode(stream);
+  const code = sent ?? cancelCode(call);
+  return noResponse && code === codeOk ? codeUnimplemented : code;
+}
