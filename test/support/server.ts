@@ -1,4 +1,11 @@
-import { type ChannelOptions, type Client, credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import {
+  type ChannelOptions,
+  type Client,
+  credentials,
+  Server,
+  ServerCredentials,
+  type ServerOptions,
+} from "@grpc/grpc-js";
 
 /** Running is a grpc-js server listening on 127.0.0.1 at a port the OS chose. */
 export interface Running {
@@ -7,9 +14,9 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** startServer starts a grpc-js server on 127.0.0.1:0 after `setup` added its services. */
-export async function startServer(setup: (server: Server) => void): Promise<Running> {
-  const server = new Server();
+/** startServer starts a grpc-js server, made with options, on 127.0.0.1:0 after `setup` added its services. */
+export async function startServer(setup: (server: Server) => void, options?: ServerOptions): Promise<Running> {
+  const server = new Server(options);
   setup(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
