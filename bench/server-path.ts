@@ -3,8 +3,11 @@
 // "plain", "plain-again" and "ours" hand n unary calls to the service's ping
 // handler, plain or wrapped by instrumentTestServiceServer, in process: each
 // call is an object with what grpc-js's server call offers a unary handler,
-// which emits "cancelled" once the call is over, as grpc-js does. What the
-// wrapper adds to a call is all that differs. "plain-loopback" serves the
+// over a stand-in for grpc-js's own call objects and HTTP/2 stream (what
+// runtime/grpc-js-internals.ts reads): the answer is written through the
+// base call's sendMessage, its status set as the stream's trailers, and the
+// stream closes on the next tick, as over the network. What the wrapper adds
+// to a call is all that differs. "plain-loopback" serves the
 // plain service on 127.0.0.1 (its port on stdout) until n calls are answered:
 // the whole server side of a real call, to set the others against.
 //
@@ -30,10 +33,27 @@ export type ServerPathKind = (typeof serverPathKinds)[number];
 
 type Ping = (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) => void;
 
+/** AnsweredStream stands in for a call's HTTP/2 stream: what was sent on it, and "close". */
+class AnsweredStream extends EventEmitter {
+  readonly rstCode = 0;
+  readonly sentHeaders = {};
+  sentTrailers: Record<string, number> | undefined = undefined;
+  readonly destroyed = false;
+}
+
+/** BaseCall stands in for grpc-js's innermost server call: it writes to the stream at once. */
+class BaseCall {
+  readonly stream = new AnsweredStream();
+  sendMessage(_message: unknown, callback: () => void): void {
+    callback();
+  }
+}
+
 /** AnsweredCall is a unary server call as its handler sees it, without the network. */
 class AnsweredCall extends EventEmitter {
   readonly metadata = new Metadata();
   cancelled = false;
+  readonly call = new BaseCall();
   constructor(readonly request: PingRequest) {
     super();
   }
@@ -53,15 +73,23 @@ class AnsweredCall extends EventEmitter {
 async function answerCalls(ping: Ping, n: number): Promise<void> {
   const request: PingRequest = { value: "v", sleepTimeMs: 0, errorCodeReturned: 0 };
   let answered = 0;
-  const callback: sendUnaryData<PingResponse> = (err) => {
-    if (err) throw err;
-    answered++;
-  };
   for (let made = 0; made < n; ) {
     for (let i = 0; i < 32 && made < n; i++, made++) {
       const call = new AnsweredCall(request);
+      const base = call.call;
+      // As grpc-js's own callback: write the answer, then send OK as the trailers.
+      const callback: sendUnaryData<PingResponse> = (err, value) => {
+        if (err) throw err;
+        base.sendMessage(value, () => {
+          base.stream.sentTrailers = { "grpc-status": 0 };
+          answered++;
+        });
+      };
       ping(call as unknown as ServerUnaryCall<PingRequest, PingResponse>, callback);
-      process.nextTick(() => call.emit("cancelled"));
+      process.nextTick(() => {
+        base.stream.emit("close");
+        call.emit("cancelled");
+      });
     }
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -13,6 +13,8 @@ import {
   labelNames,
   Records,
   registerAll,
+  rejoin,
+  remember,
 } from "./metric-set.js";
 import { checkKeys } from "./options.js";
 
@@ -116,7 +118,9 @@ export class ClientMetrics {
     this.send = histogram(options.streamSendTimeHistogram, "streamSendTimeHistogram", d.sendSeconds);
     this.handling = handling?.shape;
     this.families = { ...counterFamilies(d, labels), handlingSeconds: handling?.family };
-    registerAll(this.registry, [...Object.values(this.families), this.recv?.family, this.send?.family], owner);
+    const all = [...Object.values(this.families), this.recv?.family, this.send?.family];
+    registerAll(this.registry, all, owner);
+    remember(this, this.registry, all);
   }
 
   /**
@@ -134,9 +138,12 @@ let defaultClient: ClientMetrics | undefined;
 /**
  * defaultClientMetrics returns the ClientMetrics on prom-client's global
  * `register` that InstrumentedXClient uses when given none, creating it on
- * first use: importing this package registers nothing.
+ * first use: importing this package registers nothing. After a
+ * `register.clear()` it puts its families back, at zero, as
+ * defaultServerMetrics does.
  */
 export function defaultClientMetrics(): ClientMetrics {
-  defaultClient ??= new ClientMetrics();
+  if (defaultClient === undefined) defaultClient = new ClientMetrics();
+  else rejoin(defaultClient, `${owner} (the default, on prom-client's global register)`);
   return defaultClient;
 }

@@ -89,6 +89,36 @@ export function registerAll(
   }
 }
 
+// The families each metrics object registered, for its default's rejoin.
+const familiesOf = new WeakMap<object, { registry: Registry<RegistryContentType>; families: Family[] }>();
+
+/** remember notes the families a metrics object registered on a registry, for rejoin. */
+export function remember(
+  owner: object,
+  registry: Registry<RegistryContentType>,
+  families: readonly (Family | undefined)[],
+): void {
+  familiesOf.set(owner, { registry, families: families.filter((f): f is Family => f !== undefined) });
+}
+
+/**
+ * rejoin puts a metrics object's families back on its registry if a
+ * `registry.clear()` took them off (test set-up and hot reload do that),
+ * zeroed, as a cleared registry's own metrics start again: every wrapper and
+ * client made with the object then records into families the registry
+ * serves again. A name some other metric has taken since fails as at
+ * construction.
+ */
+export function rejoin(owner: object, who: string): void {
+  const known = familiesOf.get(owner);
+  if (known === undefined) return;
+  const { registry, families } = known;
+  const missing = families.filter((f) => registry.getSingleMetric(f.name) !== (f as unknown));
+  if (missing.length === 0) return;
+  for (const f of families) f.reset();
+  registerAll(registry, missing, who);
+}
+
 /** attempt runs one registry operation, saying which metric failed if the registry throws. */
 function attempt<T>(op: () => T, name: string, who: string): T {
   try {

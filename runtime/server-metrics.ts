@@ -11,6 +11,8 @@ import {
   labelNames,
   Records,
   registerAll,
+  rejoin,
+  remember,
 } from "./metric-set.js";
 import { checkKeys } from "./options.js";
 
@@ -70,6 +72,7 @@ export class ServerMetrics {
     }
     this.families = { ...counterFamilies(serverMetricDefs, labels), handlingSeconds };
     registerAll(this.registry, Object.values(this.families), owner);
+    remember(this, this.registry, Object.values(this.families));
   }
 
   /**
@@ -87,9 +90,12 @@ let defaultServer: ServerMetrics | undefined;
 /**
  * defaultServerMetrics returns the ServerMetrics on prom-client's global
  * `register` that instrumentXServer() uses when given none, creating it on
- * first use: importing this package registers nothing.
+ * first use: importing this package registers nothing. After a
+ * `register.clear()` it puts its families back, at zero, so that what is
+ * instrumented before and after the clear is served again.
  */
 export function defaultServerMetrics(): ServerMetrics {
-  defaultServer ??= new ServerMetrics();
+  if (defaultServer === undefined) defaultServer = new ServerMetrics();
+  else rejoin(defaultServer, `${owner} (the default, on prom-client's global register)`);
   return defaultServer;
 }

@@ -429,7 +429,7 @@ describe("a handler", () => {
           },
         ]),
       );
-      const t = await twin(m, impl, run);
+      const t = await twin(m, impl as Partial<TestServiceServer>, run);
       expect(t.ours).toEqual(t.plain);
       expect(t.counts).toEqual({ started: 1, received, sent, handled: { OK: 1 } });
     },
@@ -460,8 +460,8 @@ describe("a handler", () => {
     const throwing = {
       ping(_c: unknown, cb: sendUnaryData<PingResponse>) {
         cb(null, resp());
-        // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
         return {
+          // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
           then: () => {
             throw new Error("then");
           },
@@ -516,7 +516,7 @@ describe("calls a short deadline ends while the handler answers", () => {
     const registry = new Registry();
     const metrics = new ServerMetrics({ registry });
     const running = await startServer((s) =>
-      s.addService(TestServiceService, instrumentTestServiceServer(racing as TestServiceServer, metrics)),
+      s.addService(TestServiceService, instrumentTestServiceServer(racing as unknown as TestServiceServer, metrics)),
     );
     onTestFinished(() => running.close());
     const { c } = clients(running.address);
@@ -524,10 +524,10 @@ describe("calls a short deadline ends while the handler answers", () => {
     await unary((m, opt, cb) => c.pingEmpty({}, m, opt, cb)); // connected before the deadlines start
     const ends: Promise<unknown>[] = [];
     const end = (call: { on(e: string, l: () => void): unknown }) =>
-      new Promise((r) => {
+      new Promise<void>((r) => {
         call.on("error", () => {});
         call.on("data", () => {});
-        call.on("status", r);
+        call.on("status", () => r());
       });
     for (let i = 0; i < 50; i++) {
       ends.push(end(c.ping(req(), md(), o(), () => {})));
