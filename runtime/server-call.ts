@@ -1,4 +1,4 @@
-import { constants } from "node:http2";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import { CallReporter } from "./call-reporter.js";
 import { codeOk, codeUnimplemented } from "./contract.js";
 import { reportFault } from "./fault.js";
@@ -56,7 +56,10 @@ export function recordServerCall(
       if (!r.finished) r.sentMessage();
     });
     const { stream } = wire;
-    const end = () => r.handled(endCode(call, wire, oneResponse && written === 0));
+    // Whether the caller's input ended before the server sent a status: see endCode.
+    let inputEndedFirst = stream.readableEnded;
+    if (!inputEndedFirst) stream.once("end", () => (inputEndedFirst = sentStatusCode(stream) === undefined));
+    const end = () => r.handled(endCode(call, stream, inputEndedFirst, oneResponse && written === 0));
     // A stream already destroyed may have emitted "close" before the handler ran.
     if (stream.destroyed) setImmediate(end);
     else stream.once("close", end);
@@ -67,17 +70,21 @@ export function recordServerCall(
 }
 
 /**
- * endCode is the status the caller of a closed stream received. A peer that
- * reset the stream with CANCEL (how gRPC clients give up on a call, at their
- * deadline too) saw Canceled, or DeadlineExceeded, whatever the server sent
- * after; otherwise the caller got the status the server sent, and a stream
- * closed with none sent is one the caller abandoned. A one-response call
- * that ended OK without its response is reported to its caller as
- * Unimplemented by gRPC clients, and so counted.
+ * endCode is the status the caller of a closed stream received: the one
+ * the server sent, unless the caller gave up first. A stream closed with
+ * none sent is one the caller abandoned (it reset the stream, at its
+ * deadline or by cancelling). A caller whose input ended before the server
+ * sent its status, and that then reset the stream with CANCEL, gave up
+ * before that status left: had it gone out, the stream would have closed
+ * cleanly, both sides ended. (That is how a grpc-js client cancels: it ends
+ * its input, then resets.) Such a caller saw Canceled, or DeadlineExceeded,
+ * whatever the server sent after. A peer that resets a stream whose status
+ * it has received, as grpc-go does when it had not ended its own input, got
+ * that status. A one-response call that ended OK without its response is
+ * reported to its caller as Unimplemented by gRPC clients, and so counted.
  */
-function endCode(call: DeadlineCall, wire: ServerWire, noResponse: boolean): number {
-  const { stream } = wire;
-  const sent = stream.rstCode === constants.NGHTTP2_CANCEL ? undefined : sentStatusCode(stream);
-  const code = sent ?? cancelCode(call);
+function endCode(call: DeadlineCall, stream: ServerHttp2Stream, inputEndedFirst: boolean, noResponse: boolean): number {
+  const gaveUp = inputEndedFirst && stream.rstCode === constants.NGHTTP2_CANCEL;
+  const code = (gaveUp ? undefined : sentStatusCode(stream)) ?? cancelCode(call);
   return noResponse && code === codeOk ? codeUnimplemented : code;
 }
