@@ -134,7 +134,9 @@ export function expectations(
       if (determinedEnd(p)) fault(o, "never reached the handler");
       continue;
     }
-    if (!rec.closed || rec.busy !== 0) fault(o, "handler not finished at quiescence");
+    // grpc-js before 1.14.3 does not always emit "cancelled" on a call its deadline ended as the handler
+    // answered: a handler's own record may never see its call close. The runtime does not listen for it.
+    if (rec.busy !== 0) fault(o, "handler not finished at quiescence");
 
     // The server.
     e.server.started++;

@@ -27,7 +27,7 @@ export interface ServerRecord {
    * and client-streaming).
    */
   wrote: number;
-  /** closed: grpc-js emitted "cancelled", which it does at the end of every call whose handler ran. */
+  /** closed: grpc-js emitted "cancelled", which it does at the end of every call whose handler ran (since 1.14.3; before, not always after a deadline). */
   closed: boolean;
   /** busy counts the handler's timers and write loops still pending. */
   busy: number;
