@@ -11,6 +11,7 @@ import {
   type HistogramOptions,
   histogramOption,
   labelNames,
+  markDefault,
   Records,
   registerAll,
   rejoin,
@@ -143,7 +144,12 @@ let defaultClient: ClientMetrics | undefined;
  * defaultServerMetrics does.
  */
 export function defaultClientMetrics(): ClientMetrics {
-  if (defaultClient === undefined) defaultClient = new ClientMetrics();
-  else rejoin(defaultClient, `${owner} (the default, on prom-client's global register)`);
+  if (defaultClient === undefined) {
+    defaultClient = new ClientMetrics();
+    markDefault(
+      defaultClient,
+      "the default ClientMetrics, which an InstrumentedXClient made on prom-client's global register when constructed without one",
+    );
+  } else rejoin(defaultClient, `${owner} (the default, on prom-client's global register)`);
   return defaultClient;
 }

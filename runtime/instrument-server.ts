@@ -20,6 +20,20 @@ import { type StatusError, unimplementedError, unknownError } from "./status.js"
 type Handler = (call: never, callback?: never) => unknown;
 type Wrapped = (call: never, callback: never) => void;
 
+// Marks the handlers instrumentServer returns, so that wrapping them again fails.
+const wrapped = Symbol("protoc-gen-grpc-prom instrumented");
+
+/** Method is what a wrapper knows of the method it serves. */
+interface Method {
+  readonly key: string;
+  readonly handler: Handler | undefined;
+  readonly record: MethodRecord;
+  /** path is the method's `/package.Service/Method`, which grpc-js routes the call by. */
+  readonly path: string;
+  /** warned: a call on another path was reported already. */
+  warned: boolean;
+}
+
 /**
  * instrumentServer wraps every method of a grpc-js service implementation
  * named in the table, returning the object to hand to `server.addService()`.
@@ -48,15 +62,25 @@ export function instrumentServer<Impl extends object>(
         `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is a ${typeof fn}, not a function`,
       );
     }
+    if (typeof fn === "function" && wrapped in fn) {
+      throw new TypeError(
+        `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is instrumented already; ` +
+          "pass the plain implementation, and wrap it once",
+      );
+    }
     // grpc-js calls handlers bound to the implementation; so do we.
     const handler = fn === undefined ? undefined : (fn as Handler).bind(impl);
+    const method: Method = {
+      key,
+      handler,
+      record: metrics.method(labels),
+      path: `/${labels.grpcService}/${labels.grpcMethod}`,
+      warned: false,
+    };
+    const w = wrap(labels.grpcType, method);
+    Object.defineProperty(w, wrapped, { value: true });
     // defineProperty, not assignment: a key such as "__proto__" must stay an own property.
-    Object.defineProperty(out, key, {
-      value: wrap(labels.grpcType, key, handler, metrics.method(labels)),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    Object.defineProperty(out, key, { value: w, enumerable: true, writable: true, configurable: true });
   }
   return out as Impl;
 }
@@ -79,38 +103,60 @@ function handlerOf(impl: object, key: string): unknown {
   return undefined;
 }
 
-function wrap(type: GrpcType, key: string, handler: Handler | undefined, record: MethodRecord): Wrapped {
+function wrap(type: GrpcType, m: Method): Wrapped {
   switch (type) {
     case "unary":
-      return wrapUnary(key, handler, record) as Wrapped;
+      return wrapOneResponse(m, (_call, r) => r.receivedMessage()) as Wrapped;
     case "client_stream":
-      return wrapClientStream(key, handler, record) as Wrapped;
+      return wrapOneResponse(m, countReceived) as Wrapped;
     case "server_stream":
-      return wrapServerStream(key, handler, record) as Wrapped;
+      return wrapStreamingResponse(m, (_call, r) => r.receivedMessage()) as Wrapped;
     case "bidi_stream":
-      return wrapBidiStream(key, handler, record) as Wrapped;
+      return wrapStreamingResponse<ServerDuplexStream<unknown, unknown>>(m, countReceived) as Wrapped;
     default:
-      throw new TypeError(`instrumentServer: method ${key} has an unknown grpc_type ${String(type)}`);
+      throw new TypeError(`instrumentServer: method ${m.key} has an unknown grpc_type ${String(type)}`);
   }
 }
 
-function wrapUnary(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return wrapOneResponse(key, handler, record, (_call, r) => r.receivedMessage());
-}
-
-function wrapClientStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return wrapOneResponse(key, handler, record, countReceived);
+/**
+ * onPath says whether a call came for the method a wrapper was made for. A
+ * wrapper handed to `server.addService()` with another service's
+ * definition serves that service's paths: its calls are not counted, as
+ * counting them under this method's labels would be wrong, and the first is
+ * reported, once per method, as a process warning that says how to fix it.
+ */
+function onPath(call: { getPath?(): string }, m: Method): boolean {
+  let path: string | undefined;
+  try {
+    path = call.getPath?.();
+  } catch (err) {
+    reportFault(err);
+    return true;
+  }
+  if (path === undefined || path === m.path) return true;
+  if (!m.warned) {
+    m.warned = true;
+    try {
+      process.emitWarning(
+        `the instrumented handler of ${m.path} serves ${path}: the implementation instrumentXServer() wrapped was ` +
+          "handed to server.addService() with another service's definition; its calls are not counted",
+        { code: "GRPC_PROM_WRONG_SERVICE", type: "protoc-gen-grpc-prom" },
+      );
+    } catch {
+      // A warning that cannot be emitted must not fail the call.
+    }
+  }
+  return false;
 }
 
 /** wrapOneResponse wraps a unary or client-streaming handler; they differ only in how requests are counted. */
 function wrapOneResponse<Call extends ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>>(
-  key: string,
-  handler: Handler | undefined,
-  record: MethodRecord,
+  m: Method,
   countRequests: (call: Call, r: CallReporter) => void,
 ) {
+  const { key, handler, record } = m;
   return (call: Call, callback: sendUnaryData<unknown>): void => {
-    const r = recordServerCall(call, wireOf(call), record, true);
+    const r = onPath(call, m) ? recordServerCall(call, wireOf(call), record, true) : undefined;
     if (r !== undefined) countRequests(call, r);
     if (handler === undefined) {
       callback(unimplementedError(key) as ServiceError, null);
@@ -127,26 +173,14 @@ function wrapOneResponse<Call extends ServerUnaryCall<unknown, unknown> | Server
   };
 }
 
-function wrapServerStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return wrapStreamingResponse(key, handler, record, (_call, r) => r.receivedMessage());
-}
-
-function wrapBidiStream(key: string, handler: Handler | undefined, record: MethodRecord) {
-  return wrapStreamingResponse<ServerDuplexStream<unknown, unknown>>(key, handler, record, countReceived);
-}
-
 /** wrapStreamingResponse wraps a server-streaming or bidi handler; they differ only in how requests are counted. */
 function wrapStreamingResponse<
   Call extends ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
->(
-  key: string,
-  handler: Handler | undefined,
-  record: MethodRecord,
-  countRequests: (call: Call, r: CallReporter) => void,
-) {
+>(m: Method, countRequests: (call: Call, r: CallReporter) => void) {
+  const { key, handler, record } = m;
   return (call: Call): void => {
     const wire = wireOf(call);
-    const r = recordServerCall(call, wire, record, false);
+    const r = onPath(call, m) ? recordServerCall(call, wire, record, false) : undefined;
     if (r !== undefined) countRequests(call, r);
     if (handler === undefined) call.emit("error", unimplementedError(key));
     else invoke(handler, call, undefined, () => failStream(call, wire));

@@ -69,10 +69,15 @@ export function registerAll(
   }
   const all = families.filter((f): f is Family => f !== undefined);
   for (const f of all) {
-    if (attempt(() => registry.getSingleMetric(f.name), f.name, who) !== undefined) {
+    const existing = attempt(() => registry.getSingleMetric(f.name), f.name, who);
+    if (existing !== undefined) {
+      const by = defaultsOf.get(existing);
       throw new Error(
-        `${who}: the registry already has a metric named ${f.name}. ` +
-          `Create one ${who} per registry and share it, or give each its own Registry.`,
+        by === undefined
+          ? `${who}: the registry already has a metric named ${f.name}. ` +
+              `Create one ${who} per registry and share it, or give each its own Registry.`
+          : `${who}: the registry already has a metric named ${f.name}, registered by ${by}. ` +
+              `Pass this ${who} to every wrapper and client from the first one on, or give it its own Registry.`,
       );
     }
   }
@@ -87,6 +92,15 @@ export function registerAll(
     for (const f of done) registry.removeSingleMetric(f.name);
     throw err;
   }
+}
+
+// The families of the implicit defaults, and what made them: named when a
+// later metrics object finds its names taken.
+const defaultsOf = new WeakMap<object, string>();
+
+/** markDefault notes that a metrics object is an implicit default, made by what `by` says. */
+export function markDefault(owner: object, by: string): void {
+  for (const f of familiesOf.get(owner)?.families ?? []) defaultsOf.set(f, by);
 }
 
 // The families each metrics object registered, for its default's rejoin.

@@ -9,6 +9,7 @@ import {
   type HistogramOptions,
   histogramOption,
   labelNames,
+  markDefault,
   Records,
   registerAll,
   rejoin,
@@ -95,7 +96,12 @@ let defaultServer: ServerMetrics | undefined;
  * instrumented before and after the clear is served again.
  */
 export function defaultServerMetrics(): ServerMetrics {
-  if (defaultServer === undefined) defaultServer = new ServerMetrics();
-  else rejoin(defaultServer, `${owner} (the default, on prom-client's global register)`);
+  if (defaultServer === undefined) {
+    defaultServer = new ServerMetrics();
+    markDefault(
+      defaultServer,
+      "the default ServerMetrics, which instrumentXServer() made on prom-client's global register when called without one",
+    );
+  } else rejoin(defaultServer, `${owner} (the default, on prom-client's global register)`);
   return defaultServer;
 }
