@@ -35,7 +35,9 @@ describe("an instrumented implementation handed to addService with another servi
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);
-    onTestFinished(() => process.off("warning", onWarning));
+    onTestFinished(() => {
+      process.off("warning", onWarning);
+    });
 
     for (let i = 0; i < 2; i++) {
       const o = await unary<PingResponse>((m, opt, cb) => client.ping(req, m, opt, cb));
