@@ -1,136 +1,84 @@
-import type { Registry } from "prom-client";
-
-/** Side is whose metrics a table shows: the families named grpc_server_* or grpc_client_*. */
-type Side = "server" | "client";
-
-const sides: readonly Side[] = ["server", "client"];
-
-/** Labels are the labels summary reads; our series always have them, as strings. */
-type Labels = Partial<Record<"grpc_service" | "grpc_method" | "grpc_type" | "grpc_code", string>>;
-
-/** Families is what a registry holds, as getMetricsAsJSON returns it. */
-type Families = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
-
-/** MethodStats is what one side recorded about one method, added up over its series. */
-interface MethodStats {
-  type: string;
-  started: number;
-  ok: number;
-  /** errors counts the calls handled with each code but OK. */
-  errors: Map<string, number>;
-  received: number;
-  sent: number;
-  seconds: number;
-  count: number;
-}
+import { histogramQuantile } from "./quantile.js";
+import { handledTotal, type MethodCounts, type Snapshot, sides } from "./snapshot.js";
+import { ms, table } from "./table.js";
 
 /**
- * summary reads the grpc_server_* and grpc_client_* metrics back from a
- * registry, as a scraper would see them, and renders a table for each side,
- * one line per method: calls started, handled OK, errors by code, messages
- * received and sent, mean handling time. Below the tables, one line per side
- * checks that every call started was handled.
+ * summary renders what each side recorded since the start, read back from
+ * the registry as a scraper sees it: a table per side, one line per method
+ * (calls started, handled OK, messages received and sent, p50, p99 and mean
+ * handling time, errors by code). Below, a line per side checks that every
+ * call started was handled, and a line per method explains any message one
+ * side sent that the other never received.
  */
-export async function summary(registry: Registry): Promise<string> {
-  const families = await registry.getMetricsAsJSON();
-  const perSide = sides.map((side) => [side, methodStats(families, side)] as const);
-  const tables = perSide.map(([side, methods]) => `${side} view (grpc_${side}_*):\n${render(methods)}`);
-  const checks = perSide.map(([side, methods]) => {
-    const { started, handled } = totals(methods);
+export function summary(snapshot: Snapshot): string {
+  const tables = sides.map((side) => `${side} view (grpc_${side}_*):\n${render(snapshot.methods[side]).join("\n")}`);
+  const checks = sides.map((side) => {
+    let started = 0;
+    let handled = 0;
+    for (const m of snapshot.methods[side].values()) {
+      started += m.started;
+      handled += handledTotal(m);
+    }
     return `${side}: started ${started} ${started === handled ? "=" : "!="} handled ${handled}`;
   });
-  return [...tables, checks.join("\n")].join("\n\n");
-}
-
-/** totals adds up the calls one side started and handled, over every method and code. */
-function totals(methods: ReadonlyMap<string, MethodStats>): { started: number; handled: number } {
-  let started = 0;
-  let handled = 0;
-  for (const m of methods.values()) {
-    started += m.started;
-    handled += m.ok + [...m.errors.values()].reduce((a, b) => a + b, 0);
-  }
-  return { started, handled };
-}
-
-/** methodStats adds up one side's series by method, keyed "Service/Method". */
-function methodStats(families: Families, side: Side): Map<string, MethodStats> {
-  const prefix = `grpc_${side}_`;
-  const methods = new Map<string, MethodStats>();
-  for (const family of families) {
-    if (!family.name.startsWith(prefix)) continue;
-    for (const v of family.values) {
-      const labels = v.labels as Labels;
-      const key = `${labels.grpc_service?.split(".").pop()}/${labels.grpc_method}`;
-      let m = methods.get(key);
-      if (m === undefined) {
-        m = {
-          type: labels.grpc_type ?? "",
-          started: 0,
-          ok: 0,
-          errors: new Map(),
-          received: 0,
-          sent: 0,
-          seconds: 0,
-          count: 0,
-        };
-        methods.set(key, m);
-      }
-      // Histogram values name their series (_bucket, _sum, _count); counters do not.
-      switch (((v as { metricName?: string }).metricName ?? family.name).slice(prefix.length)) {
-        case "started_total":
-          m.started += v.value;
-          break;
-        case "handled_total": {
-          const code = labels.grpc_code ?? "";
-          if (code === "OK") m.ok += v.value;
-          // Every code has a series from the start, at 0: show only the ones that happened.
-          else if (v.value > 0) m.errors.set(code, (m.errors.get(code) ?? 0) + v.value);
-          break;
-        }
-        case "msg_received_total":
-          m.received += v.value;
-          break;
-        case "msg_sent_total":
-          m.sent += v.value;
-          break;
-        case "handling_seconds_sum":
-          m.seconds += v.value;
-          break;
-        case "handling_seconds_count":
-          m.count += v.value;
-          break;
-      }
-    }
-  }
-  return methods;
+  return [...tables, [...checks, ...gaps(snapshot)].join("\n")].join("\n\n");
 }
 
 /** render makes the table of one side. */
-function render(methods: ReadonlyMap<string, MethodStats>): string {
-  const header = ["method", "type", "started", "OK", "recv", "sent", "mean", "errors"];
+function render(methods: ReadonlyMap<string, MethodCounts>): string[] {
+  const header = ["method", "type", "started", "OK", "recv", "sent", "p50", "p99", "mean", "errors"];
   const rows = [...methods].map(([key, m]) => [
     key,
     m.type,
     String(m.started),
-    String(m.ok),
+    String(m.handled.get("OK") ?? 0),
     String(m.received),
     String(m.sent),
-    m.count === 0 ? "-" : `${((m.seconds / m.count) * 1000).toFixed(2)}ms`,
-    [...m.errors].map(([code, n]) => `${code} ${n}`).join(", ") || "-",
+    ms(histogramQuantile(0.5, m.buckets)),
+    ms(histogramQuantile(0.99, m.buckets)),
+    ms(m.count === 0 ? Number.NaN : m.seconds / m.count),
+    [...m.handled]
+      .filter(([code]) => code !== "OK")
+      .map(([code, n]) => `${code} ${n}`)
+      .join(", ") || "-",
   ]);
-  return table([header, ...rows], [false, false, true, true, true, true, true, false]);
+  return table([header, ...rows], [false, false, true, true, true, true, true, true, true, false]);
 }
 
-/** table lays out rows in columns, the numbers right-aligned. */
-function table(rows: readonly string[][], right: readonly boolean[]): string {
-  const widths = right.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+/**
+ * gaps explains, per method, the messages one side counted as sent and the
+ * other never counted as received. Each side counts what it saw: the server a
+ * response once written to the stream, the client one once handed to its
+ * caller. A caller that cancels, or whose deadline passes, ends its call at
+ * once, while the server goes on writing until the reset reaches it; what
+ * it wrote in between arrives at a call that is over and is dropped.
+ * go-grpc-prometheus's two sides count the same way.
+ */
+function gaps({ methods }: Snapshot): string[] {
+  const out: string[] = [];
+  for (const [key, server] of methods.server) {
+    const client = methods.client.get(key);
+    if (client === undefined) continue;
+    const name = key.split("/").pop();
+    const responses = server.sent - client.received;
+    if (responses > 0) {
+      out.push(
+        `${name}: server sent ${server.sent}, client received ${client.received}: ${messages(responses)} ` +
+          "went out after the caller had cancelled or passed its deadline, and arrived at a call already over",
+      );
+    }
+    const requests = client.sent - server.received;
+    if (requests > 0) {
+      out.push(
+        `${name}: client sent ${client.sent}, server received ${server.received}: ${messages(requests)} ` +
+          "arrived after the server had ended the call",
+      );
+    }
+  }
+  return out;
+}
+
+/** messages counts messages in words: "1 message", "2 messages". */
+function messages(n: number): string {
+  return `${n} message${n === 1 ? "" : "s"}`;
 }
