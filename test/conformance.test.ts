@@ -7,10 +7,9 @@ import {
   runOurClient,
   scenario,
   scenarioNames,
-  settled,
 } from "./support/conformance.js";
 import { differenceTable, reasons } from "./support/differences.js";
-import { scrape } from "./support/exposition.js";
+import { scrape, settled } from "./support/exposition.js";
 
 describe("the scenarios of testdata/goref, our server and client against goref's expositions", () => {
   const names = scenarioNames();

@@ -10,8 +10,7 @@ import {
   TestServiceMethods,
 } from "../testdata/gen/test_grpc_prom.js";
 import { drain, summary, unary } from "./support/calls.js";
-import { settled } from "./support/conformance.js";
-import { key, scrape } from "./support/exposition.js";
+import { key, scrape, settled } from "./support/exposition.js";
 import { labels } from "./support/harness.js";
 import { deadline, startServer } from "./support/server.js";
 import { testService } from "./support/test-service.js";

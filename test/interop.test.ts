@@ -8,9 +8,8 @@ import {
   runOurClient,
   scenario,
   scenarioNames,
-  settled,
 } from "./support/conformance.js";
-import { parseExposition, scrape } from "./support/exposition.js";
+import { parseExposition, scrape, settled } from "./support/exposition.js";
 import { gorefBinary, runGoref, startGorefServer } from "./support/goref.js";
 
 const goref = gorefBinary();

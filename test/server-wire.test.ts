@@ -30,8 +30,7 @@ import {
 } from "../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../testdata/gen/test_grpc_prom.js";
 import { drain, type Outcome, summary, unary } from "./support/calls.js";
-import { settled } from "./support/conformance.js";
-import { codesOf, key } from "./support/exposition.js";
+import { codesOf, key, scrape, settled } from "./support/exposition.js";
 import { labels, type MethodName } from "./support/harness.js";
 import { deadline, startServer } from "./support/server.js";
 
@@ -95,10 +94,7 @@ async function twin(
   };
   const plain = withPlain ? await run(await serve(false)) : undefined;
   const ours = await run(await serve(true));
-  const e = await settled(async () => {
-    const { scrape } = await import("./support/exposition.js");
-    return scrape(registry);
-  });
+  const e = await settled(() => scrape(registry));
   const v = (name: string) => e.series.get(key(name, labels(method)))!;
   return {
     plain: plain && summary(plain),
@@ -540,7 +536,6 @@ describe("calls a short deadline ends while the handler answers", () => {
       }
     }
     await Promise.all(ends);
-    const { scrape } = await import("./support/exposition.js");
     const e = await settled(() => scrape(registry));
     for (const m of ["Ping", "PingList", "PingClientStream", "PingStream"] as const) {
       const started = e.series.get(key("grpc_server_started_total", labels(m)))!;

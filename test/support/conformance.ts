@@ -99,25 +99,6 @@ export function differences(go: Map<string, number>, ours: Map<string, number>, 
 }
 
 /**
- * settled waits until every call a server started is counted as handled:
- * a client sees a call end a moment before the server has counted it.
- */
-export async function settled(read: () => Promise<Exposition>): Promise<Exposition> {
-  const until = Date.now() + 5_000;
-  for (;;) {
-    const e = await read();
-    let started = 0;
-    let handled = 0;
-    for (const [k, v] of e.series) {
-      if (k.startsWith("grpc_server_started_total{")) started += v;
-      if (k.startsWith("grpc_server_handled_total{")) handled += v;
-    }
-    if (started === handled || Date.now() > until) return e;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/**
  * expectLikeGo checks one side's exposition against goref's for a scenario:
  * HELP and TYPE identical; series identical, timings aside, but for the rows
  * of the difference table (or the rows given); on the client, zero-valued

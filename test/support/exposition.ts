@@ -83,3 +83,22 @@ export function codesOf(e: Exposition, family: string, method: string): Record<s
   }
   return out;
 }
+
+/**
+ * settled waits until every call a server started is counted as handled:
+ * a client sees a call end a moment before the server has counted it.
+ */
+export async function settled(read: () => Promise<Exposition>): Promise<Exposition> {
+  const until = Date.now() + 5_000;
+  for (;;) {
+    const e = await read();
+    let started = 0;
+    let handled = 0;
+    for (const [k, v] of e.series) {
+      if (k.startsWith("grpc_server_started_total{")) started += v;
+      if (k.startsWith("grpc_server_handled_total{")) handled += v;
+    }
+    if (started === handled || Date.now() > until) return e;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -4,7 +4,7 @@ import { onTestFinished } from "vitest";
 import { ServerMetrics, type ServerMetricsOptions } from "../../runtime/index.js";
 import { TestServiceClient, type TestServiceServer, TestServiceService } from "../../testdata/gen/test.js";
 import { instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
-import { codesOf, type Exposition, scrape, seriesValue } from "./exposition.js";
+import { codesOf, type Exposition, scrape, seriesValue, settled } from "./exposition.js";
 import { connect, startServer } from "./server.js";
 
 export const service = "mwitkow.testproto.TestService";
@@ -33,10 +33,11 @@ export interface Harness {
   readonly metrics: ServerMetrics;
   readonly client: TestServiceClient;
   readonly address: string;
-  /** value reads one series of a conformance method, 0 if absent is NOT assumed: absent throws. */
+  /** value reads one series of a conformance method once every call started is counted; absent throws (0 is not assumed). */
   value(name: string, method: MethodName, extra?: Record<string, string>): Promise<number>;
-  /** waitFor polls until the series reaches want, so a test waits on the event, not on a sleep. */
+  /** waitFor polls until the series reaches want, calls in flight or not, so a test waits on the event, not on a sleep. */
   waitFor(name: string, method: MethodName, extra: Record<string, string>, want: number): Promise<void>;
+  /** scrape reads the registry once every call started is counted. */
   scrape(): Promise<Exposition>;
 }
 
@@ -58,21 +59,27 @@ export async function harness(
     client.close();
     await running.close();
   });
-  const value = (name: string, method: MethodName, extra: Record<string, string> = {}) =>
+  const now = (name: string, method: MethodName, extra: Record<string, string> = {}) =>
     seriesValue(registry, name, { ...labels(method), ...extra });
+  // The server counts a call as its HTTP/2 stream closes, a moment after the client saw its status:
+  // reads wait until every call started is counted.
+  const settledScrape = () => settled(() => scrape(registry));
   return {
     registry,
     metrics,
     client,
     address: running.address,
-    value,
-    scrape: () => scrape(registry),
+    async value(name, method, extra = {}) {
+      await settledScrape();
+      return now(name, method, extra);
+    },
+    scrape: settledScrape,
     async waitFor(name, method, extra, want) {
       const until = Date.now() + 5_000;
-      let last = await value(name, method, extra);
+      let last = await now(name, method, extra);
       while (last !== want && Date.now() < until) {
         await new Promise((resolve) => setTimeout(resolve, 5));
-        last = await value(name, method, extra);
+        last = await now(name, method, extra);
       }
       if (last !== want) throw new Error(`${name} of ${method} stayed at ${last}, expected ${want}`);
     },
