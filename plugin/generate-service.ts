@@ -1,53 +1,113 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { type GeneratedFile, getComments } from "@bufbuild/protoplugin";
-import { grpcType, methodKey, serviceNames } from "./names.js";
+import { grpcType, methodKey, serviceNames, tsProtoImportPath } from "./names.js";
 import type { Options } from "./options.js";
 
 /**
  * generateService prints, for one service, the method table (every label set,
- * fixed now) and one-line wrappers calling into the runtime.
+ * fixed now) and one-line wrappers calling into the runtime, one function per
+ * construct.
  */
-export function generateService(f: GeneratedFile, service: DescService, tsProtoPath: string, options: Options): void {
-  const n = serviceNames(service);
-  const rt = options.runtimeImport;
-  const XService = f.import(n.service, tsProtoPath, true);
-  const XServer = f.import(n.server, tsProtoPath, true);
-  const XClient = f.import(n.client, tsProtoPath);
-  const MethodTable = f.import("MethodTable", rt, true);
-  const ServerMetrics = f.import("ServerMetrics", rt, true);
-  const instrumentServer = f.import("instrumentServer", rt);
-  const instrumentClient = f.import("instrumentClient", rt);
-  const name = service.typeName;
-  const tableDoc = `${n.methods} holds the metric labels of every method of\n${name}, keyed by ts-proto's method name.`;
-  const serverDoc = `${n.instrumentServer} wraps an implementation of ${name}\nto record the grpc_server_* metrics of go-grpc-prometheus; hand the result to\n\`server.addService(${n.service}, ...)\`.`;
-  const clientDoc = `${n.instrumentedClient} is ts-proto's ${n.client}, recording the grpc_client_*\nmetrics of go-grpc-prometheus:\n\`new ${n.instrumentedClient}(address, credentials, options?, metrics?)\`.`;
+export function generateService(f: GeneratedFile, service: DescService, options: Options): void {
+  generateMethodTable(f, service, options);
+  generateServerWrapper(f, service, options);
+  generateClientConstant(f, service, options);
+  generateClientType(f, service, options);
+}
 
-  f.print(f.jsDoc(doc(tableDoc, service)));
+/**
+ * generateMethodTable prints `XMethods`, the one construct that carries the
+ * service's own comments. Its type is written out, as `as const` would infer
+ * it, so that declarations can be emitted without inference
+ * (`--isolatedDeclarations`); `satisfies` keeps its keys those of ts-proto's
+ * `XService`. Each method's comments are on its member of the type, where
+ * an editor finds them.
+ */
+export function generateMethodTable(f: GeneratedFile, service: DescService, options: Options): void {
+  const n = serviceNames(service);
+  const XService = f.import(n.service, tsProtoImportPath(service.file, options.tsProtoFileSuffix), true);
+  const MethodTable = f.import("MethodTable", options.runtimeImport, true);
+  const summary = `${n.methods} holds the metric labels of every method of\n${service.typeName}, keyed by ts-proto's method name.`;
+  f.print(f.jsDoc(withServiceComments(summary, service)));
   // f.export, not a literal "export": protoplugin then renames an import that
   // shares a name with ours (ts-proto's InstrumentedXClient, for a service InstrumentedX).
-  f.print`${f.export("const", n.methods)} = {`;
+  f.print`${f.export("const", n.methods)}: {`;
   for (const method of service.methods) {
-    const key = propertyKey(methodKey(method));
+    const { grpcService, grpcMethod, grpcType } = labels(f, method);
     f.print(f.jsDoc(method, "  "));
-    f.print`  ${key}: { grpcService: ${f.string(name)}, grpcMethod: ${f.string(method.name)}, grpcType: ${f.string(grpcType(method))} },`;
+    f.print`  readonly ${methodKey(method)}: { readonly grpcService: ${grpcService}; readonly grpcMethod: ${grpcMethod}; readonly grpcType: ${grpcType} };`;
+  }
+  f.print`} = {`;
+  for (const method of service.methods) {
+    const { grpcService, grpcMethod, grpcType } = labels(f, method);
+    f.print`  ${propertyKey(methodKey(method))}: { grpcService: ${grpcService}, grpcMethod: ${grpcMethod}, grpcType: ${grpcType} },`;
   }
   f.print`} as const satisfies ${MethodTable}<keyof ${XService}>;`;
   f.print();
-  f.print(f.jsDoc(doc(serverDoc, service)));
+}
+
+/** generateServerWrapper prints `instrumentXServer(impl, metrics?)`, one runtime call. */
+export function generateServerWrapper(f: GeneratedFile, service: DescService, options: Options): void {
+  const n = serviceNames(service);
+  const XServer = f.import(n.server, tsProtoImportPath(service.file, options.tsProtoFileSuffix), true);
+  const ServerMetrics = f.import("ServerMetrics", options.runtimeImport, true);
+  const instrumentServer = f.import("instrumentServer", options.runtimeImport);
+  f.print(
+    f.jsDoc(
+      `${n.instrumentServer} wraps an implementation of ${service.typeName}\n` +
+        "to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to\n" +
+        `\`server.addService(${n.service}, ...)\`.\n\n` +
+        `@generated from service ${service.typeName}`,
+    ),
+  );
   f.print`${f.export("function", n.instrumentServer)}(impl: ${XServer}, metrics?: ${ServerMetrics}): ${XServer} {`;
   f.print`  return ${instrumentServer}(${n.methods}, impl, metrics);`;
   f.print`}`;
   f.print();
-  f.print(f.jsDoc(doc(clientDoc, service)));
-  f.print`${f.export("const", n.instrumentedClient)} = ${instrumentClient}(${XClient}, ${n.methods});`;
+}
+
+/**
+ * generateClientConstant prints `InstrumentedXClient`, one runtime call, typed
+ * as instrumentClient returns it (for `--isolatedDeclarations`) and marked
+ * pure, so that a bundler drops it where it is not used.
+ */
+export function generateClientConstant(f: GeneratedFile, service: DescService, options: Options): void {
+  const n = serviceNames(service);
+  const XClient = f.import(n.client, tsProtoImportPath(service.file, options.tsProtoFileSuffix));
+  const InstrumentedClientConstructor = f.import("InstrumentedClientConstructor", options.runtimeImport, true);
+  const instrumentClient = f.import("instrumentClient", options.runtimeImport);
+  f.print(
+    f.jsDoc(
+      `${n.instrumentedClient} is ts-proto's ${n.client}, recording the grpc_client_*\n` +
+        "metrics of go-grpc-prometheus:\n" +
+        `\`new ${n.instrumentedClient}(address, credentials, options?, metrics?)\`.\n\n` +
+        `@generated from service ${service.typeName}`,
+    ),
+  );
+  f.print`${f.export("const", n.instrumentedClient)}: ${InstrumentedClientConstructor}<typeof ${XClient}> = /*@__PURE__*/ ${instrumentClient}(${XClient}, ${n.methods});`;
   f.print();
+}
+
+/** generateClientType prints the type `InstrumentedXClient`, which is ts-proto's `XClient`. */
+export function generateClientType(f: GeneratedFile, service: DescService, options: Options): void {
+  const n = serviceNames(service);
+  const XClient = f.import(n.client, tsProtoImportPath(service.file, options.tsProtoFileSuffix));
   f.print`/** ${n.instrumentedClient}'s instances are ts-proto's ${n.client}s. */`;
   f.print`${f.export("type", n.instrumentedClient)} = ${XClient};`;
   f.print();
 }
 
-/** doc joins a summary with the service's own comments and where it came from. */
-function doc(summary: string, service: DescService): string {
+/** labels returns a method's label values as printed string literals, the same in the table's type and value. */
+function labels(f: GeneratedFile, method: DescMethod) {
+  return {
+    grpcService: f.string(method.parent.typeName),
+    grpcMethod: f.string(method.name),
+    grpcType: f.string(grpcType(method)),
+  };
+}
+
+/** withServiceComments joins a summary with the service's own comments and where it came from. */
+function withServiceComments(summary: string, service: DescService): string {
   const leading = getComments(service).leading?.trim();
   const comments = leading === undefined || leading === "" ? "" : `${leading.replace(/^ /gm, "")}\n\n`;
   return `${summary}\n\n${comments}@generated from service ${service.typeName}`;
@@ -57,7 +117,7 @@ function doc(summary: string, service: DescService): string {
  * propertyKey prints an object literal key as ts-proto does, unquoted
  * (checkService lets only identifiers and integers through), except that
  * "__proto__" is written computed: written plainly, it would set the object's
- * prototype instead of a key.
+ * prototype instead of a key. (In a type, `__proto__` is a plain key.)
  */
 function propertyKey(key: string): string {
   return key === "__proto__" ? `["__proto__"]` : key;

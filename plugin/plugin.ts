@@ -1,7 +1,6 @@
 import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { checkService } from "./check-names.js";
-import { generateService } from "./generate-service.js";
-import { tsProtoImportPath } from "./names.js";
+import { generateFile } from "./generate-file.js";
 import { checkParameter, type Options, parseOptions } from "./options.js";
 import { checkRequest } from "./request.js";
 import { version } from "./version.js";
@@ -38,8 +37,7 @@ function generateTs(schema: Schema<Options>): void {
     for (const service of file.services) checkService(file.proto.name, service);
     const f = schema.generateFile(`${file.name}_grpc_prom.ts`);
     f.preamble(file);
-    const tsProtoPath = tsProtoImportPath(file, schema.options.tsProtoFileSuffix);
-    for (const service of file.services) generateService(f, service, tsProtoPath, schema.options);
+    generateFile(f, file, schema.options);
   }
 }
 

@@ -45,8 +45,8 @@ export class Cells {
     if (Number.isNaN(value)) return;
     const bounds = this.bounds;
     let i = 0;
-    while (i < bounds.length && value > bounds[i]) i++;
-    this.counts[i]++;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    this.counts[i]!++;
     this.sum += value;
     this.count++;
   }

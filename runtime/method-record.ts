@@ -17,7 +17,7 @@ const codeLabels: readonly Labels[] = grpcCodeNames.map((name) => Object.freeze(
  * first use.
  */
 export class CodeCounts {
-  readonly counts = new Float64Array(codeCount);
+  readonly counts: Float64Array = new Float64Array(codeCount);
   private other: Map<number, { labels: Labels; count: number }> | undefined;
 
   constructor(private readonly labels: Labels) {}
@@ -25,7 +25,7 @@ export class CodeCounts {
   /** inc counts one call that ended with code. */
   inc(code: number): void {
     if (code >= 0 && code < codeCount) {
-      this.counts[code]++;
+      this.counts[code]!++;
       return;
     }
     this.other ??= new Map();

@@ -65,6 +65,20 @@ describe("the generated code under strict TypeScript", () => {
     expect(diagnostics()).toEqual([]);
   });
 
+  it("types XMethods and InstrumentedXClient, written out, as their values would be inferred", () => {
+    const file = project.getSourceFileOrThrow(join(gen, "test_grpc_prom.ts"));
+    const table = file.getVariableDeclarationOrThrow("TestServiceMethods");
+    const client = file.getVariableDeclarationOrThrow("InstrumentedTestServiceClient");
+    expect(client.getTypeNodeOrThrow().getText()).toBe("InstrumentedClientConstructor<typeof TestServiceClient>");
+    const full = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.InTypeAlias;
+    for (const d of [table, client]) {
+      expect(d.getType().getText(d, full)).toBe(d.getInitializerOrThrow().getType().getText(d, full));
+    }
+    expect(table.getType().getProperty("pingList")?.getTypeAtLocation(table).getText(table)).toBe(
+      '{ readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingList"; readonly grpcType: "server_stream"; }',
+    );
+  });
+
   it("types instrumentXServer as taking and returning ts-proto's XServer", () => {
     const fn = project
       .getSourceFileOrThrow(join(gen, "test_grpc_prom.ts"))
@@ -119,5 +133,24 @@ export const b = new InstrumentedTestServiceClient(42, credentials.createInsecur
 export const s = instrumentTestServiceServer({ ping: (x: number) => x });
 `;
     expect(diagnostics({ name: "wrong_impl.ts", text }).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the generated code under isolatedDeclarations", () => {
+  it("has every declaration written out, as ts-proto's own files beside it do (else TS9010)", () => {
+    const project = new Project({
+      compilerOptions: { ...strictOptions, isolatedDeclarations: true, declaration: true },
+    });
+    project.addSourceFilesAtPaths(join(gen, "**/*.ts"));
+    // The runtime is compiled from source here; users get its emitted .d.ts files.
+    const errors = project
+      .getPreEmitDiagnostics()
+      .filter((d) => d.getSourceFile()?.getFilePath().startsWith(gen))
+      .map((d) => {
+        const where = relative(repo, d.getSourceFile()?.getFilePath() ?? "");
+        return `${where}:${d.getLineNumber() ?? 0}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, " ")}`;
+      });
+    expect(project.getSourceFiles().filter((f) => f.getFilePath().startsWith(gen)).length).toBe(11);
+    expect(errors).toEqual([]);
   });
 });

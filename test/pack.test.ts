@@ -70,6 +70,57 @@ const tsconfig = (p: Project) => ({
   include: ["src"],
 });
 
+/**
+ * oldTypeScripts are the compilers the README's compatibility claim names:
+ * 4.9, the first with `satisfies`, for this package's declarations and the
+ * generated code; 5.7, the first whose lib has generic typed arrays, which
+ * the declarations of @bufbuild/protobuf (imported by ts-proto's code) use.
+ */
+const oldTypeScripts = { satisfies: "4.9.5", typedArrays: "5.7.3" } as const;
+
+/**
+ * runtimeConsumerTs uses every kind of thing the runtime exports, so that
+ * checking it with skipLibCheck off checks the .d.ts files we ship (and
+ * grpc-js's, prom-client's and @types/node's), without ts-proto's code.
+ */
+const runtimeConsumerTs = `import { credentials, makeGenericClientConstructor, type ServiceDefinition } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
+import {
+  ClientMetrics,
+  defaultBuckets,
+  grpcCodeName,
+  instrumentClient,
+  instrumentServer,
+  type MethodTable,
+  ServerMetrics,
+  serverMetricDefs,
+} from "protoc-gen-grpc-prom/runtime";
+
+const table = {
+  echo: { grpcService: "demo.Echo", grpcMethod: "Echo", grpcType: "unary" },
+} as const satisfies MethodTable<"echo">;
+const registry = new Registry();
+const metrics = new ServerMetrics({ registry, handlingTimeHistogram: { buckets: [...defaultBuckets] } });
+export const impl = instrumentServer(table, { echo: () => undefined }, metrics);
+const Client = instrumentClient(makeGenericClientConstructor({} as ServiceDefinition, "demo.Echo"), table);
+export const client = new Client("127.0.0.1:1", credentials.createInsecure(), {}, new ClientMetrics({ registry }));
+export const names: string[] = [grpcCodeName(5), serverMetricDefs.started.name];
+`;
+
+/** runtimeConsumerTsconfig checks runtimeConsumerTs alone: strict, skipLibCheck off. */
+const runtimeConsumerTsconfig = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: false,
+    types: ["node"],
+    noEmit: true,
+  },
+  files: ["runtime-consumer.ts"],
+};
+
 const bufGenYaml = (p: Project) => `version: v2
 clean: true
 inputs:
@@ -204,13 +255,36 @@ beforeAll(async () => {
   const tarballs = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.join(", ") || "no tarball"} in ${packDir}`);
   const tarball = join(packDir, tarballs[0]!);
-  // Both projects at once: installing is most of this test's time.
+  // Both projects, and the old compilers, at once: installing is most of this test's time.
+  const compilers = Promise.allSettled(Object.values(oldTypeScripts).map((v) => installTypeScript(v)));
   const outcomes = await Promise.allSettled(projects.map((p) => prepare(p, join(root!, p.kind), tarball)));
   projects.forEach((p, i) => {
     const o = outcomes[i]!;
     setup.set(p.kind, o.status === "rejected" ? (o.reason as Error) : undefined);
   });
+  for (const o of await compilers) if (o.status === "rejected") compilerSetup = o.reason as Error;
 }, 240_000);
+
+let compilerSetup: Error | undefined;
+
+/** installTypeScript installs one version of the compiler in a directory of its own, outside every project. */
+async function installTypeScript(version: string): Promise<void> {
+  const dir = join(root!, `typescript-${version}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `typescript-${version}`, private: true }));
+  await run(
+    dir,
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", `typescript@${version}`],
+    180_000,
+  );
+}
+
+/** oldTsc runs the tsc of an installed old compiler in dir. */
+function oldTsc(version: string, dir: string, args: readonly string[]) {
+  const tsc = join(root!, `typescript-${version}`, "node_modules", "typescript", "bin", "tsc");
+  return run(dir, process.execPath, [tsc, ...args], 90_000);
+}
 
 afterAll(() => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
@@ -264,5 +338,32 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
       [key("grpc_server_started_total", labels("PingList", "server_stream"))]: 0,
       [key("grpc_server_handled_total", { ...labels("PingList", "server_stream"), grpc_code: "OK" })]: 0,
     });
+  });
+});
+
+describe("the oldest TypeScript the README claims, in the fresh esm project", () => {
+  const dir = () => join(root!, "esm");
+  const ready = () => {
+    expect(setup.get("esm")?.message).toBeUndefined();
+    expect(compilerSetup?.message).toBeUndefined();
+  };
+
+  it(`checks the package's declarations under TypeScript ${oldTypeScripts.satisfies}, strict, skipLibCheck off`, async () => {
+    ready();
+    const check = join(dir(), "check");
+    mkdirSync(check, { recursive: true });
+    writeFileSync(join(check, "runtime-consumer.ts"), runtimeConsumerTs);
+    writeFileSync(join(check, "tsconfig.json"), JSON.stringify(runtimeConsumerTsconfig, null, 2));
+    await oldTsc(oldTypeScripts.satisfies, check, ["-p", "."]);
+  });
+
+  it(`compiles the generated code, ours and ts-proto's, under TypeScript ${oldTypeScripts.satisfies}, strict, skipLibCheck on`, async () => {
+    ready();
+    await oldTsc(oldTypeScripts.satisfies, dir(), ["-p", ".", "--noEmit", "--skipLibCheck"]);
+  });
+
+  it(`compiles the whole project under TypeScript ${oldTypeScripts.typedArrays}, strict, skipLibCheck off`, async () => {
+    ready();
+    await oldTsc(oldTypeScripts.typedArrays, dir(), ["-p", ".", "--noEmit"]);
   });
 });

@@ -9,7 +9,7 @@ import { clientMemberNames } from "../plugin/check-names.js";
 import { PluginError } from "../plugin/errors.js";
 import { protocGenGrpcProm } from "../plugin/plugin.js";
 import { requestFor } from "./support/plugin.js";
-import { bufGenerate, typeCheck } from "./support/plugin-build.js";
+import { bufGenerate, bufGenerateVariants, tree, typeCheck } from "./support/plugin-build.js";
 import { clientMemberProtos, rejectedProtos } from "./support/plugin-protos.js";
 
 // The rest of Client.prototype: an rpc replaces them on its client harmlessly.
@@ -68,5 +68,48 @@ describe("ts-proto's own code for those protos", () => {
     const expected = rejected.map((p) => p.replace(/\.proto$/, ".ts"));
     expect(files.sort()).toEqual([...expected].sort());
     expect(expected.filter((f) => (errors.get(f) ?? []).length === 0)).toEqual([]);
+  }, 120_000);
+});
+
+describe("ts-proto's snakeToCamel", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "grpc-prom-snake-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const proto = `syntax = "proto3"; package snake;
+message Req { string user_id = 1; }
+service Snake {
+  rpc get_user_by_id(Req) returns (Req);
+  rpc list_all_HTTP_things(Req) returns (stream Req);
+  rpc ALL_CAPS(stream Req) returns (Req);
+  rpc GetHTTPStatus(stream Req) returns (stream Req);
+}`;
+  const modes = {
+    default: [],
+    false: ["snakeToCamel=false"],
+    keys: ["snakeToCamel=keys"],
+    json: ["snakeToCamel=json"],
+  };
+  const keys = ["getUserById", "listAllHttpThings", "allCaps", "getHttpStatus"];
+
+  // ts-proto 2.18 camel-cases rpc names for grpc-js whenever its parsed
+  // snakeToCamel is truthy, and it always is: an array, [] for "false".
+  it("changes message fields only: in every mode ts-proto's method keys are ours, and both compile", async () => {
+    await bufGenerateVariants(scratch, { "snake.proto": proto }, modes);
+    const files = tree(join(scratch, "gen"));
+    const { files: checked, errors } = typeCheck(join(scratch, "gen"));
+    expect(checked.length).toBe(2 * Object.keys(modes).length);
+    expect([...errors.values()].flat()).toEqual([]);
+    for (const mode of Object.keys(modes)) {
+      const theirs = files.get(join(mode, "snake.ts")) ?? "";
+      const service = theirs.slice(theirs.indexOf("export const SnakeService = {"));
+      expect(
+        keys.filter((k) => !service.includes(`\n  ${k}: {\n`)),
+        mode,
+      ).toEqual([]);
+      expect(files.get(join(mode, "snake_grpc_prom.ts")), mode).toBe(files.get(join("default", "snake_grpc_prom.ts")));
+    }
+    // The option did reach ts-proto: without "keys" its field names stay snake_case.
+    expect(
+      ["default", "false", "keys", "json"].map((m) => files.get(join(m, "snake.ts"))?.includes("  user_id: string;")),
+    ).toEqual([false, true, false, true]);
   }, 120_000);
 });

@@ -47,7 +47,7 @@ describe("the generated file", () => {
   it("imports ts-proto's service types from its file and the runtime by package name", () => {
     expect(lines(text)).toEqual(
       expect.arrayContaining([
-        'import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";',
+        'import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";',
         'import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";',
         'import type { PingerServer, PingerService } from "./ping";',
         'import { PingerClient } from "./ping";',
@@ -56,17 +56,33 @@ describe("the generated file", () => {
   });
 
   it("holds the method table: ts-proto's keys, proto names, every call type", () => {
-    const table = lines(text).filter((l) => l.includes("grpcService:"));
-    expect(table).toEqual([
+    const all = lines(text);
+    const start = all.indexOf("} = {");
+    expect(all.slice(start, start + 8)).toEqual([
+      "} = {",
       '  ping: { grpcService: "acme.v1.Pinger", grpcMethod: "Ping", grpcType: "unary" },',
       '  upload: { grpcService: "acme.v1.Pinger", grpcMethod: "Upload", grpcType: "client_stream" },',
       '  watch: { grpcService: "acme.v1.Pinger", grpcMethod: "Watch", grpcType: "server_stream" },',
       '  chat: { grpcService: "acme.v1.Pinger", grpcMethod: "Chat", grpcType: "bidi_stream" },',
       '  getHttpStatus: { grpcService: "acme.v1.Pinger", grpcMethod: "GetHTTPStatus", grpcType: "unary" },',
       '  getFooBar: { grpcService: "acme.v1.Pinger", grpcMethod: "get_foo_bar", grpcType: "unary" },',
+      "} as const satisfies MethodTable<keyof PingerService>;",
     ]);
-    expect(lines(text)).toContain("export const PingerMethods = {");
-    expect(lines(text)).toContain("} as const satisfies MethodTable<keyof PingerService>;");
+  });
+
+  it("writes out the method table's type, the literal types `as const` infers, for isolatedDeclarations", () => {
+    const all = lines(text);
+    const start = all.indexOf("export const PingerMethods: {");
+    expect(start).toBeGreaterThan(0);
+    expect(all.slice(start, all.indexOf("} = {")).filter((l) => !/^ +(\/\*\*|\*)/.test(l))).toEqual([
+      "export const PingerMethods: {",
+      '  readonly ping: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "Ping"; readonly grpcType: "unary" };',
+      '  readonly upload: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "Upload"; readonly grpcType: "client_stream" };',
+      '  readonly watch: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "Watch"; readonly grpcType: "server_stream" };',
+      '  readonly chat: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "Chat"; readonly grpcType: "bidi_stream" };',
+      '  readonly getHttpStatus: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "GetHTTPStatus"; readonly grpcType: "unary" };',
+      '  readonly getFooBar: { readonly grpcService: "acme.v1.Pinger"; readonly grpcMethod: "get_foo_bar"; readonly grpcType: "unary" };',
+    ]);
   });
 
   it("emits instrumentXServer as one runtime call", () => {
@@ -80,16 +96,33 @@ describe("the generated file", () => {
     ]);
   });
 
-  it("emits InstrumentedXClient as one runtime call, and a type of the same name", () => {
+  it("emits InstrumentedXClient as one runtime call, typed and marked pure, and a type of the same name", () => {
     expect(lines(text)).toContain(
-      "export const InstrumentedPingerClient = instrumentClient(PingerClient, PingerMethods);",
+      "export const InstrumentedPingerClient: InstrumentedClientConstructor<typeof PingerClient> = /*@__PURE__*/ instrumentClient(PingerClient, PingerMethods);",
     );
     expect(lines(text)).toContain("export type InstrumentedPingerClient = PingerClient;");
   });
 
-  it("carries proto comments into JSDoc", () => {
-    expect(text).toContain("   * Ping answers once.\n   *\n   * @generated from rpc acme.v1.Pinger.Ping\n");
-    expect(text).toContain(" * Pinger pings.\n *\n * @generated from service acme.v1.Pinger\n");
+  it("carries proto comments into JSDoc, each once: the service's on the table, a method's on its member", () => {
+    expect(text?.split("Pinger pings.").length).toBe(2);
+    expect(text?.split("Ping answers once.").length).toBe(2);
+    expect(text).toContain(
+      " * PingerMethods holds the metric labels of every method of\n * acme.v1.Pinger, keyed by ts-proto's method name.\n *\n" +
+        " * Pinger pings.\n *\n * @generated from service acme.v1.Pinger\n */\nexport const PingerMethods: {\n" +
+        "  /**\n   * Ping answers once.\n   *\n   * @generated from rpc acme.v1.Pinger.Ping\n   */\n  readonly ping: {",
+    );
+    // The wrappers say what they are, and where they came from.
+    expect(text?.split("@generated from service acme.v1.Pinger\n").length).toBe(4);
+  });
+
+  it("says below the imports which file of ts-proto's they expect, and which options pair", () => {
+    const all = lines(text);
+    expect(all.slice(all.indexOf('import { PingerClient } from "./ping";') + 1).slice(0, 3)).toEqual([
+      "",
+      "// ./ping.ts, imported above, is ts-proto's file for acme/v1/ping.proto (outputServices=grpc-js) in the same out: " +
+        "ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.",
+      "",
+    ]);
   });
 
   it("heads the file with the plugin's version and the proto it came from", () => {
@@ -113,6 +146,9 @@ describe("options", () => {
       "p_grpc_prom.ts",
     );
     expect(lines(text)).toContain('import type { PingerServer, PingerService } from "./p_pb.js";');
+    expect(text).toContain(
+      "// ./p_pb.ts, imported above, is ts-proto's file for p.proto (outputServices=grpc-js, fileSuffix=_pb) in the same out: ",
+    );
   });
 });
 

@@ -19,29 +19,45 @@ export const pluginOpts = ["target=ts", "import_extension=js"];
  * the repository's node_modules.
  */
 export async function bufGenerate(dir: string, protos: Record<string, string>, withPlugin = true): Promise<void> {
+  await bufGenerateVariants(dir, protos, { "": [] }, withPlugin);
+}
+
+/**
+ * bufGenerateVariants is bufGenerate with ts-proto run once per variant, with
+ * tsProtoOpts and the variant's own options, into dir/gen/<variant> (dir/gen
+ * for ""), our plugin beside each: still one buf run.
+ */
+export async function bufGenerateVariants(
+  dir: string,
+  protos: Record<string, string>,
+  variants: Record<string, readonly string[]>,
+  withPlugin = true,
+): Promise<void> {
   for (const [name, text] of Object.entries(protos)) {
     mkdirSync(dirname(join(dir, "src", name)), { recursive: true });
     writeFileSync(join(dir, "src", name), text);
   }
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
   symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+  const plugins = Object.entries(variants).map(([variant, extra]) => {
+    const out = join(dir, "gen", variant);
+    const tsProto = `  - local: ["node", "${join(repo, "node_modules", "ts-proto", "protoc-gen-ts_proto")}"]
+    out: ${out}
+    strategy: all
+    opt: [${[...tsProtoOpts, ...extra].join(", ")}]
+`;
+    const ours = `  - local: ["node", "--import", "tsx", "${join(repo, "plugin", "bin.ts")}"]
+    out: ${out}
+    strategy: all
+    opt: [${pluginOpts.join(", ")}]
+`;
+    return withPlugin ? tsProto + ours : tsProto;
+  });
   const template = `version: v2
 inputs:
   - directory: ${join(dir, "src")}
 plugins:
-  - local: ["node", "${join(repo, "node_modules", "ts-proto", "protoc-gen-ts_proto")}"]
-    out: ${join(dir, "gen")}
-    strategy: all
-    opt: [${tsProtoOpts.join(", ")}]
-${
-  withPlugin
-    ? `  - local: ["node", "--import", "tsx", "${join(repo, "plugin", "bin.ts")}"]
-    out: ${join(dir, "gen")}
-    strategy: all
-    opt: [${pluginOpts.join(", ")}]
-`
-    : ""
-}`;
+${plugins.join("")}`;
   writeFileSync(join(dir, "buf.gen.yaml"), template);
   await promisify(execFile)(buf, ["generate", "--template", join(dir, "buf.gen.yaml")], {
     cwd: repo,

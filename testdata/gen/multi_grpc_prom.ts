@@ -4,10 +4,12 @@
 // @generated from file multi.proto (package acme.multi, syntax proto3)
 /* eslint-disable */
 
-import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
 import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { AlphaServer, AlphaService, BetaServer, BetaService } from "./multi.js";
 import { AlphaClient, BetaClient } from "./multi.js";
+
+// ./multi.ts, imported above, is ts-proto's file for multi.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
 
 /**
  * AlphaMethods holds the metric labels of every method of
@@ -17,20 +19,24 @@ import { AlphaClient, BetaClient } from "./multi.js";
  *
  * @generated from service acme.multi.Alpha
  */
-export const AlphaMethods = {
+export const AlphaMethods: {
   /**
    * GetHTTPStatus camel-cases to getHttpStatus in ts-proto.
    *
    * @generated from rpc acme.multi.Alpha.GetHTTPStatus
    */
-  getHttpStatus: { grpcService: "acme.multi.Alpha", grpcMethod: "GetHTTPStatus", grpcType: "unary" },
+  readonly getHttpStatus: { readonly grpcService: "acme.multi.Alpha"; readonly grpcMethod: "GetHTTPStatus"; readonly grpcType: "unary" };
   /**
    * @generated from rpc acme.multi.Alpha.get_foo_bar
    */
-  getFooBar: { grpcService: "acme.multi.Alpha", grpcMethod: "get_foo_bar", grpcType: "unary" },
+  readonly getFooBar: { readonly grpcService: "acme.multi.Alpha"; readonly grpcMethod: "get_foo_bar"; readonly grpcType: "unary" };
   /**
    * @generated from rpc acme.multi.Alpha.Watch
    */
+  readonly watch: { readonly grpcService: "acme.multi.Alpha"; readonly grpcMethod: "Watch"; readonly grpcType: "server_stream" };
+} = {
+  getHttpStatus: { grpcService: "acme.multi.Alpha", grpcMethod: "GetHTTPStatus", grpcType: "unary" },
+  getFooBar: { grpcService: "acme.multi.Alpha", grpcMethod: "get_foo_bar", grpcType: "unary" },
   watch: { grpcService: "acme.multi.Alpha", grpcMethod: "Watch", grpcType: "server_stream" },
 } as const satisfies MethodTable<keyof AlphaService>;
 
@@ -38,8 +44,6 @@ export const AlphaMethods = {
  * instrumentAlphaServer wraps an implementation of acme.multi.Alpha
  * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
  * `server.addService(AlphaService, ...)`.
- *
- * Alpha answers status questions.
  *
  * @generated from service acme.multi.Alpha
  */
@@ -52,11 +56,9 @@ export function instrumentAlphaServer(impl: AlphaServer, metrics?: ServerMetrics
  * metrics of go-grpc-prometheus:
  * `new InstrumentedAlphaClient(address, credentials, options?, metrics?)`.
  *
- * Alpha answers status questions.
- *
  * @generated from service acme.multi.Alpha
  */
-export const InstrumentedAlphaClient = instrumentClient(AlphaClient, AlphaMethods);
+export const InstrumentedAlphaClient: InstrumentedClientConstructor<typeof AlphaClient> = /*@__PURE__*/ instrumentClient(AlphaClient, AlphaMethods);
 
 /** InstrumentedAlphaClient's instances are ts-proto's AlphaClients. */
 export type InstrumentedAlphaClient = AlphaClient;
@@ -67,14 +69,17 @@ export type InstrumentedAlphaClient = AlphaClient;
  *
  * @generated from service acme.multi.Beta
  */
-export const BetaMethods = {
+export const BetaMethods: {
   /**
    * @generated from rpc acme.multi.Beta.Upload
    */
-  upload: { grpcService: "acme.multi.Beta", grpcMethod: "Upload", grpcType: "client_stream" },
+  readonly upload: { readonly grpcService: "acme.multi.Beta"; readonly grpcMethod: "Upload"; readonly grpcType: "client_stream" };
   /**
    * @generated from rpc acme.multi.Beta.Chat
    */
+  readonly chat: { readonly grpcService: "acme.multi.Beta"; readonly grpcMethod: "Chat"; readonly grpcType: "bidi_stream" };
+} = {
+  upload: { grpcService: "acme.multi.Beta", grpcMethod: "Upload", grpcType: "client_stream" },
   chat: { grpcService: "acme.multi.Beta", grpcMethod: "Chat", grpcType: "bidi_stream" },
 } as const satisfies MethodTable<keyof BetaService>;
 
@@ -96,7 +101,7 @@ export function instrumentBetaServer(impl: BetaServer, metrics?: ServerMetrics):
  *
  * @generated from service acme.multi.Beta
  */
-export const InstrumentedBetaClient = instrumentClient(BetaClient, BetaMethods);
+export const InstrumentedBetaClient: InstrumentedClientConstructor<typeof BetaClient> = /*@__PURE__*/ instrumentClient(BetaClient, BetaMethods);
 
 /** InstrumentedBetaClient's instances are ts-proto's BetaClients. */
 export type InstrumentedBetaClient = BetaClient;

@@ -4,10 +4,12 @@
 // @generated from file nopackage.proto (syntax proto3)
 /* eslint-disable */
 
-import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
 import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { BareServer, BareService } from "./nopackage.js";
 import { BareClient } from "./nopackage.js";
+
+// ./nopackage.ts, imported above, is ts-proto's file for nopackage.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
 
 /**
  * BareMethods holds the metric labels of every method of
@@ -15,10 +17,12 @@ import { BareClient } from "./nopackage.js";
  *
  * @generated from service Bare
  */
-export const BareMethods = {
+export const BareMethods: {
   /**
    * @generated from rpc Bare.Echo
    */
+  readonly echo: { readonly grpcService: "Bare"; readonly grpcMethod: "Echo"; readonly grpcType: "unary" };
+} = {
   echo: { grpcService: "Bare", grpcMethod: "Echo", grpcType: "unary" },
 } as const satisfies MethodTable<keyof BareService>;
 
@@ -40,7 +44,7 @@ export function instrumentBareServer(impl: BareServer, metrics?: ServerMetrics):
  *
  * @generated from service Bare
  */
-export const InstrumentedBareClient = instrumentClient(BareClient, BareMethods);
+export const InstrumentedBareClient: InstrumentedClientConstructor<typeof BareClient> = /*@__PURE__*/ instrumentClient(BareClient, BareMethods);
 
 /** InstrumentedBareClient's instances are ts-proto's BareClients. */
 export type InstrumentedBareClient = BareClient;

@@ -5,10 +5,12 @@
 // @generated from file test.proto (package mwitkow.testproto, syntax proto3)
 /* eslint-disable */
 
-import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
 import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { TestServiceServer, TestServiceService } from "./test.js";
 import { TestServiceClient } from "./test.js";
+
+// ./test.ts, imported above, is ts-proto's file for test.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
 
 /**
  * TestServiceMethods holds the metric labels of every method of
@@ -16,45 +18,52 @@ import { TestServiceClient } from "./test.js";
  *
  * @generated from service mwitkow.testproto.TestService
  */
-export const TestServiceMethods = {
+export const TestServiceMethods: {
   /**
    * Returns {Value: "I like kittens.", counter: 42}.
    *
    * @generated from rpc mwitkow.testproto.TestService.PingEmpty
    */
-  pingEmpty: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingEmpty", grpcType: "unary" },
+  readonly pingEmpty: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingEmpty"; readonly grpcType: "unary" };
   /**
    * Sleeps sleep_time_ms, then echoes value.
    *
    * @generated from rpc mwitkow.testproto.TestService.Ping
    */
-  ping: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "Ping", grpcType: "unary" },
+  readonly ping: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "Ping"; readonly grpcType: "unary" };
   /**
    * Fails with error_code_returned.
    *
    * @generated from rpc mwitkow.testproto.TestService.PingError
    */
-  pingError: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingError", grpcType: "unary" },
+  readonly pingError: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingError"; readonly grpcType: "unary" };
   /**
    * Fails at once with error_code_returned when it is set; else sends 20
    * responses, sleeping sleep_time_ms before each.
    *
    * @generated from rpc mwitkow.testproto.TestService.PingList
    */
-  pingList: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingList", grpcType: "server_stream" },
+  readonly pingList: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingList"; readonly grpcType: "server_stream" };
   /**
    * Reads every request; fails with the first non-zero error_code_returned
    * seen, else answers with counter = number of requests read.
    *
    * @generated from rpc mwitkow.testproto.TestService.PingClientStream
    */
-  pingClientStream: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingClientStream", grpcType: "client_stream" },
+  readonly pingClientStream: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingClientStream"; readonly grpcType: "client_stream" };
   /**
    * Echoes each request; fails with error_code_returned on the first request
    * that sets it.
    *
    * @generated from rpc mwitkow.testproto.TestService.PingStream
    */
+  readonly pingStream: { readonly grpcService: "mwitkow.testproto.TestService"; readonly grpcMethod: "PingStream"; readonly grpcType: "bidi_stream" };
+} = {
+  pingEmpty: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingEmpty", grpcType: "unary" },
+  ping: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "Ping", grpcType: "unary" },
+  pingError: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingError", grpcType: "unary" },
+  pingList: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingList", grpcType: "server_stream" },
+  pingClientStream: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingClientStream", grpcType: "client_stream" },
   pingStream: { grpcService: "mwitkow.testproto.TestService", grpcMethod: "PingStream", grpcType: "bidi_stream" },
 } as const satisfies MethodTable<keyof TestServiceService>;
 
@@ -76,7 +85,7 @@ export function instrumentTestServiceServer(impl: TestServiceServer, metrics?: S
  *
  * @generated from service mwitkow.testproto.TestService
  */
-export const InstrumentedTestServiceClient = instrumentClient(TestServiceClient, TestServiceMethods);
+export const InstrumentedTestServiceClient: InstrumentedClientConstructor<typeof TestServiceClient> = /*@__PURE__*/ instrumentClient(TestServiceClient, TestServiceMethods);
 
 /** InstrumentedTestServiceClient's instances are ts-proto's TestServiceClients. */
 export type InstrumentedTestServiceClient = TestServiceClient;

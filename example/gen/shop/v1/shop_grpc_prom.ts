@@ -5,10 +5,12 @@
 // @generated from file shop/v1/shop.proto (package shop.v1, syntax proto3)
 /* eslint-disable */
 
-import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
 import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { ShopServiceServer, ShopServiceService } from "./shop.js";
 import { ShopServiceClient } from "./shop.js";
+
+// ./shop.ts, imported above, is ts-proto's file for shop/v1/shop.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
 
 /**
  * ShopServiceMethods holds the metric labels of every method of
@@ -18,20 +20,20 @@ import { ShopServiceClient } from "./shop.js";
  *
  * @generated from service shop.v1.ShopService
  */
-export const ShopServiceMethods = {
+export const ShopServiceMethods: {
   /**
    * GetProduct returns one product: InvalidArgument for an empty id, NotFound
    * for an unknown one.
    *
    * @generated from rpc shop.v1.ShopService.GetProduct
    */
-  getProduct: { grpcService: "shop.v1.ShopService", grpcMethod: "GetProduct", grpcType: "unary" },
+  readonly getProduct: { readonly grpcService: "shop.v1.ShopService"; readonly grpcMethod: "GetProduct"; readonly grpcType: "unary" };
   /**
    * ListProducts sends the matching products one by one, in id order.
    *
    * @generated from rpc shop.v1.ShopService.ListProducts
    */
-  listProducts: { grpcService: "shop.v1.ShopService", grpcMethod: "ListProducts", grpcType: "server_stream" },
+  readonly listProducts: { readonly grpcService: "shop.v1.ShopService"; readonly grpcMethod: "ListProducts"; readonly grpcType: "server_stream" };
   /**
    * UploadInventory applies a stream of stock changes, all or nothing: it
    * fails with NotFound for an unknown product and FailedPrecondition when a
@@ -39,13 +41,18 @@ export const ShopServiceMethods = {
    *
    * @generated from rpc shop.v1.ShopService.UploadInventory
    */
-  uploadInventory: { grpcService: "shop.v1.ShopService", grpcMethod: "UploadInventory", grpcType: "client_stream" },
+  readonly uploadInventory: { readonly grpcService: "shop.v1.ShopService"; readonly grpcMethod: "UploadInventory"; readonly grpcType: "client_stream" };
   /**
    * PriceWatch answers each request with the product's current price, until
    * the client closes its side; an unknown product ends the call with NotFound.
    *
    * @generated from rpc shop.v1.ShopService.PriceWatch
    */
+  readonly priceWatch: { readonly grpcService: "shop.v1.ShopService"; readonly grpcMethod: "PriceWatch"; readonly grpcType: "bidi_stream" };
+} = {
+  getProduct: { grpcService: "shop.v1.ShopService", grpcMethod: "GetProduct", grpcType: "unary" },
+  listProducts: { grpcService: "shop.v1.ShopService", grpcMethod: "ListProducts", grpcType: "server_stream" },
+  uploadInventory: { grpcService: "shop.v1.ShopService", grpcMethod: "UploadInventory", grpcType: "client_stream" },
   priceWatch: { grpcService: "shop.v1.ShopService", grpcMethod: "PriceWatch", grpcType: "bidi_stream" },
 } as const satisfies MethodTable<keyof ShopServiceService>;
 
@@ -53,8 +60,6 @@ export const ShopServiceMethods = {
  * instrumentShopServiceServer wraps an implementation of shop.v1.ShopService
  * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
  * `server.addService(ShopServiceService, ...)`.
- *
- * ShopService serves the product catalogue.
  *
  * @generated from service shop.v1.ShopService
  */
@@ -67,11 +72,9 @@ export function instrumentShopServiceServer(impl: ShopServiceServer, metrics?: S
  * metrics of go-grpc-prometheus:
  * `new InstrumentedShopServiceClient(address, credentials, options?, metrics?)`.
  *
- * ShopService serves the product catalogue.
- *
  * @generated from service shop.v1.ShopService
  */
-export const InstrumentedShopServiceClient = instrumentClient(ShopServiceClient, ShopServiceMethods);
+export const InstrumentedShopServiceClient: InstrumentedClientConstructor<typeof ShopServiceClient> = /*@__PURE__*/ instrumentClient(ShopServiceClient, ShopServiceMethods);
 
 /** InstrumentedShopServiceClient's instances are ts-proto's ShopServiceClients. */
 export type InstrumentedShopServiceClient = ShopServiceClient;

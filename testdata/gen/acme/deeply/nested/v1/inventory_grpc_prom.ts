@@ -4,10 +4,12 @@
 // @generated from file acme/deeply/nested/v1/inventory.proto (package acme.deeply.nested.v1, syntax proto3)
 /* eslint-disable */
 
-import type { MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
 import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";
 import type { InventoryServer, InventoryService, PlaceholderServer, PlaceholderService } from "./inventory.js";
 import { InventoryClient, PlaceholderClient } from "./inventory.js";
+
+// ./inventory.ts, imported above, is ts-proto's file for acme/deeply/nested/v1/inventory.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
 
 /**
  * InventoryMethods holds the metric labels of every method of
@@ -17,16 +19,19 @@ import { InventoryClient, PlaceholderClient } from "./inventory.js";
  *
  * @generated from service acme.deeply.nested.v1.Inventory
  */
-export const InventoryMethods = {
+export const InventoryMethods: {
   /**
    * Get returns one item.
    *
    * @generated from rpc acme.deeply.nested.v1.Inventory.Get
    */
-  get: { grpcService: "acme.deeply.nested.v1.Inventory", grpcMethod: "Get", grpcType: "unary" },
+  readonly get: { readonly grpcService: "acme.deeply.nested.v1.Inventory"; readonly grpcMethod: "Get"; readonly grpcType: "unary" };
   /**
    * @generated from rpc acme.deeply.nested.v1.Inventory.List
    */
+  readonly list: { readonly grpcService: "acme.deeply.nested.v1.Inventory"; readonly grpcMethod: "List"; readonly grpcType: "server_stream" };
+} = {
+  get: { grpcService: "acme.deeply.nested.v1.Inventory", grpcMethod: "Get", grpcType: "unary" },
   list: { grpcService: "acme.deeply.nested.v1.Inventory", grpcMethod: "List", grpcType: "server_stream" },
 } as const satisfies MethodTable<keyof InventoryService>;
 
@@ -34,8 +39,6 @@ export const InventoryMethods = {
  * instrumentInventoryServer wraps an implementation of acme.deeply.nested.v1.Inventory
  * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
  * `server.addService(InventoryService, ...)`.
- *
- * Inventory keeps items.
  *
  * @generated from service acme.deeply.nested.v1.Inventory
  */
@@ -48,11 +51,9 @@ export function instrumentInventoryServer(impl: InventoryServer, metrics?: Serve
  * metrics of go-grpc-prometheus:
  * `new InstrumentedInventoryClient(address, credentials, options?, metrics?)`.
  *
- * Inventory keeps items.
- *
  * @generated from service acme.deeply.nested.v1.Inventory
  */
-export const InstrumentedInventoryClient = instrumentClient(InventoryClient, InventoryMethods);
+export const InstrumentedInventoryClient: InstrumentedClientConstructor<typeof InventoryClient> = /*@__PURE__*/ instrumentClient(InventoryClient, InventoryMethods);
 
 /** InstrumentedInventoryClient's instances are ts-proto's InventoryClients. */
 export type InstrumentedInventoryClient = InventoryClient;
@@ -65,15 +66,14 @@ export type InstrumentedInventoryClient = InventoryClient;
  *
  * @generated from service acme.deeply.nested.v1.Placeholder
  */
-export const PlaceholderMethods = {
+export const PlaceholderMethods: {
+} = {
 } as const satisfies MethodTable<keyof PlaceholderService>;
 
 /**
  * instrumentPlaceholderServer wraps an implementation of acme.deeply.nested.v1.Placeholder
  * to record the grpc_server_* metrics of go-grpc-prometheus; hand the result to
  * `server.addService(PlaceholderService, ...)`.
- *
- * Placeholder has no methods yet.
  *
  * @generated from service acme.deeply.nested.v1.Placeholder
  */
@@ -86,11 +86,9 @@ export function instrumentPlaceholderServer(impl: PlaceholderServer, metrics?: S
  * metrics of go-grpc-prometheus:
  * `new InstrumentedPlaceholderClient(address, credentials, options?, metrics?)`.
  *
- * Placeholder has no methods yet.
- *
  * @generated from service acme.deeply.nested.v1.Placeholder
  */
-export const InstrumentedPlaceholderClient = instrumentClient(PlaceholderClient, PlaceholderMethods);
+export const InstrumentedPlaceholderClient: InstrumentedClientConstructor<typeof PlaceholderClient> = /*@__PURE__*/ instrumentClient(PlaceholderClient, PlaceholderMethods);
 
 /** InstrumentedPlaceholderClient's instances are ts-proto's PlaceholderClients. */
 export type InstrumentedPlaceholderClient = PlaceholderClient;
