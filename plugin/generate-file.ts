@@ -24,6 +24,8 @@ export function generateTsProtoNote(f: GeneratedFile, file: DescFile, options: O
   const suffix = options.tsProtoFileSuffix;
   const expected = `./${file.name.split("/").at(-1)}${suffix}.ts`;
   const tsProtoOptions = suffix === "" ? "outputServices=grpc-js" : `outputServices=grpc-js, fileSuffix=${suffix}`;
-  f.print`// ${expected}, imported above, is ts-proto's file for ${file.proto.name} (${tsProtoOptions}) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.`;
+  f.print`// ${expected}, imported above, is ts-proto's file for ${file.proto.name} (${tsProtoOptions}),`;
+  f.print`// written to the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, and its`;
+  f.print`// importSuffix with our import_extension.`;
   f.print();
 }

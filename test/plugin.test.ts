@@ -117,10 +117,11 @@ describe("the generated file", () => {
 
   it("says below the imports which file of ts-proto's they expect, and which options pair", () => {
     const all = lines(text);
-    expect(all.slice(all.indexOf('import { PingerClient } from "./ping";') + 1).slice(0, 3)).toEqual([
+    expect(all.slice(all.indexOf('import { PingerClient } from "./ping";') + 1).slice(0, 5)).toEqual([
       "",
-      "// ./ping.ts, imported above, is ts-proto's file for acme/v1/ping.proto (outputServices=grpc-js) in the same out: " +
-        "ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.",
+      "// ./ping.ts, imported above, is ts-proto's file for acme/v1/ping.proto (outputServices=grpc-js),",
+      "// written to the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, and its",
+      "// importSuffix with our import_extension.",
       "",
     ]);
   });
@@ -147,7 +148,7 @@ describe("options", () => {
     );
     expect(lines(text)).toContain('import type { PingerServer, PingerService } from "./p_pb.js";');
     expect(text).toContain(
-      "// ./p_pb.ts, imported above, is ts-proto's file for p.proto (outputServices=grpc-js, fileSuffix=_pb) in the same out: ",
+      "// ./p_pb.ts, imported above, is ts-proto's file for p.proto (outputServices=grpc-js, fileSuffix=_pb),\n",
     );
   });
 });

@@ -9,7 +9,9 @@ import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime
 import type { AlphaServer, AlphaService, BetaServer, BetaService } from "./multi.js";
 import { AlphaClient, BetaClient } from "./multi.js";
 
-// ./multi.ts, imported above, is ts-proto's file for multi.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
+// ./multi.ts, imported above, is ts-proto's file for multi.proto (outputServices=grpc-js),
+// written to the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, and its
+// importSuffix with our import_extension.
 
 /**
  * AlphaMethods holds the metric labels of every method of

@@ -10,7 +10,9 @@ import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime
 import type { ShopServiceServer, ShopServiceService } from "./shop.js";
 import { ShopServiceClient } from "./shop.js";
 
-// ./shop.ts, imported above, is ts-proto's file for shop/v1/shop.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
+// ./shop.ts, imported above, is ts-proto's file for shop/v1/shop.proto (outputServices=grpc-js),
+// written to the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, and its
+// importSuffix with our import_extension.
 
 /**
  * ShopServiceMethods holds the metric labels of every method of

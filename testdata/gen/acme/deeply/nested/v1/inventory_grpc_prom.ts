@@ -9,7 +9,9 @@ import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime
 import type { InventoryServer, InventoryService, PlaceholderServer, PlaceholderService } from "./inventory.js";
 import { InventoryClient, PlaceholderClient } from "./inventory.js";
 
-// ./inventory.ts, imported above, is ts-proto's file for acme/deeply/nested/v1/inventory.proto (outputServices=grpc-js) in the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, its importSuffix=.js with our import_extension=js.
+// ./inventory.ts, imported above, is ts-proto's file for acme/deeply/nested/v1/inventory.proto (outputServices=grpc-js),
+// written to the same out: ts-proto's fileSuffix pairs with our ts_proto_file_suffix, and its
+// importSuffix with our import_extension.
 
 /**
  * InventoryMethods holds the metric labels of every method of
