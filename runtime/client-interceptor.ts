@@ -1,35 +1,18 @@
 import { InterceptingCall, type Interceptor, type Requester, type StatusObject } from "@grpc/grpc-js";
-import { CallReporter } from "./call-reporter.js";
-import type { ClientMethodRecord, ClientMetrics } from "./client-metrics.js";
-import { codeOk, codeUnimplemented } from "./contract.js";
+import type { ClientCall, MessageContext } from "./client-call.js";
 import { clock, reportFault } from "./fault.js";
-import type { MethodTable } from "./method-table.js";
 
 /**
- * metricsInterceptor returns the grpc-js client interceptor that records the
- * grpc_client_* metrics of the methods in a table, every series made at zero
- * now. Calls to any other method pass through untouched and make no series.
- */
-export function metricsInterceptor(metrics: ClientMetrics, table: MethodTable): Interceptor {
-  const byPath = new Map<string, ClientMethodRecord>();
-  for (const key of Object.keys(table)) {
-    const m = table[key]!;
-    byPath.set(`/${m.grpcService}/${m.grpcMethod}`, metrics.method(m));
-  }
-  return (options, nextCall) => {
-    const record = byPath.get(options.method_definition.path);
-    const call = nextCall(options);
-    return record === undefined ? new InterceptingCall(call) : new InterceptingCall(call, requester(record));
-  };
-}
-
-/**
- * requester follows one call. It counts, as go-grpc-prometheus means them:
- * started now; sent per message the caller sends; received per response
- * message (for unary and client-streaming calls, the one response, when the
- * call succeeds); handled once, with the status the caller sees (grpc-js
- * answers a unary or client-streaming call that ends OK without a response
- * with Unimplemented).
+ * metricsInterceptor returns the grpc-js client interceptor that records
+ * one call, made by the caller on a method of the table, that goes through
+ * grpc-js's interceptor chain: every streaming call, and unary calls where
+ * interceptors are in play anyway. It is put first, outermost, so it sees
+ * what the caller sees. Started is counted as the call starts; sent per
+ * message grpc-js accepts for the wire. A call with a callback (unary,
+ * client-streaming) has its response and status recorded from that callback
+ * (ClientCall.reportTo), what the caller's own callback gets; a streaming
+ * response has each message counted as it is handed to the caller, and the
+ * status as the caller gets it.
  *
  * grpc-js has no blocking receive to time, so the receive histogram times the
  * waits a caller reading as fast as messages come would have spent in Go's
@@ -38,14 +21,53 @@ export function metricsInterceptor(metrics: ClientMetrics, table: MethodTable): 
  * which ends the stream as Go's final RecvMsg does; on client-streaming calls
  * one wait, from the half-close (CloseAndRecv) to the response, or to the
  * status when none came. The send histogram times each message's way through
- * grpc-js's send path: serialization and handing it to HTTP/2.
+ * grpc-js's send path: serialization and handing it on to be written.
  */
-function requester(record: ClientMethodRecord): Requester {
-  const r = new CallReporter(record);
-  const { recv, send } = record;
-  const oneResponse = record.labels.grpc_type === "unary" || record.labels.grpc_type === "client_stream";
+export function metricsInterceptor(call: ClientCall, withCallback: boolean): Interceptor {
+  // grpc-js throws out of nextCall when it refuses the call: nothing is made, and nothing counted.
+  return (options, nextCall) => new MetricsCall(nextCall(options), call, withCallback);
+}
+
+/**
+ * MetricsCall is grpc-js's public InterceptingCall, with its
+ * sendMessageWithContext extended: the Requester interface hands an
+ * interceptor each message but not its context, whose callback is how grpc-js
+ * tells that it has accepted the message for the wire.
+ */
+class MetricsCall extends InterceptingCall {
+  private readonly recording: ClientCall;
+  private readonly send: ClientCall["record"]["send"];
+
+  constructor(next: ConstructorParameters<typeof InterceptingCall>[0], call: ClientCall, withCallback: boolean) {
+    super(next, requester(call, withCallback));
+    this.recording = call;
+    this.send = call.record.send;
+  }
+
+  override sendMessageWithContext(context: MessageContext, message: unknown): void {
+    const call = this.recording;
+    // A write after the end passes as it would without us: it went nowhere, and is not timed.
+    if (call.ended) {
+      super.sendMessageWithContext(context, message);
+      return;
+    }
+    const send = this.send;
+    const from = send === undefined ? 0 : clock();
+    super.sendMessageWithContext(call.accepting(context), message);
+    if (send === undefined) return;
+    try {
+      send.observe((clock() - from) / 1000);
+    } catch (err) {
+      reportFault(err);
+    }
+  }
+}
+
+/** requester follows the start, the half-close and what comes back of one call. */
+function requester(call: ClientCall, withCallback: boolean): Requester {
+  const { recv } = call.record;
   let response = false;
-  let recvFrom = recv === undefined ? 0 : clock();
+  let recvFrom = 0;
   const observeRecv = () => {
     if (recv === undefined) return;
     try {
@@ -58,51 +80,32 @@ function requester(record: ClientMethodRecord): Requester {
   };
   return {
     start(metadata, _listener, next) {
+      if (recv !== undefined) recvFrom = clock();
+      call.enter();
       next(metadata, {
         onReceiveMessage(message: unknown, nextMessage) {
           // grpc-js hands a failed unary call's interceptors a null message: not a message.
-          if (message !== null && message !== undefined && !r.finished) {
-            if (oneResponse) {
-              if (!response) observeRecv();
+          if (message !== null && message !== undefined && !call.ended) {
+            if (!withCallback) {
+              call.received();
+              observeRecv();
+            } else if (!response) {
               response = true;
-            } else {
-              r.receivedMessage();
               observeRecv();
             }
           }
           nextMessage(message);
         },
         onReceiveStatus(status: StatusObject, nextStatus) {
-          if (!r.finished) {
-            if (oneResponse && response && status.code === codeOk) r.receivedMessage();
-            if (!(oneResponse && response)) observeRecv();
-            // grpc-js turns a one-response call's OK without a response into Unimplemented for the caller.
-            r.handled(oneResponse && !response && status.code === codeOk ? codeUnimplemented : status.code);
-          }
+          if (!call.ended && !response) observeRecv();
+          if (!withCallback) call.end(status.code);
           nextStatus(status);
         },
       });
-    },
-    sendMessage(message, next) {
-      if (r.finished) {
-        next(message);
-        return;
-      }
-      r.sentMessage();
-      if (send === undefined) {
-        next(message);
-        return;
-      }
-      const from = clock();
-      next(message);
-      try {
-        send.observe((clock() - from) / 1000);
-      } catch (err) {
-        reportFault(err);
-      }
+      call.begin();
     },
     halfClose(next) {
-      if (oneResponse && recv !== undefined) recvFrom = clock();
+      if (withCallback && recv !== undefined) recvFrom = clock();
       next();
     },
   };
