@@ -14,7 +14,7 @@ const stream = { grpcService: "bench.v1.Bench", grpcMethod: "List", grpcType: "s
 // published code does not have.
 const require = createRequire(import.meta.url);
 const { CallReporter } = require("../dist/runtime/call-reporter.js") as typeof import("../runtime/call-reporter.js");
-const { clock } = require("../dist/runtime/fault.js") as typeof import("../runtime/fault.js");
+const { clock } = require("../dist/runtime/clock.js") as typeof import("../runtime/clock.js");
 const { ServerMetrics } = require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
 
 /** timeLoop runs body n times and returns ns per run. */

@@ -1,4 +1,5 @@
-import { clock, reportFault } from "./fault.js";
+import { clock } from "./clock.js";
+import { reportFault } from "./fault.js";
 import type { MethodRecord } from "./method-record.js";
 
 /**

@@ -1,6 +1,7 @@
 import { InterceptingCall, type Interceptor, type Requester, type StatusObject } from "@grpc/grpc-js";
 import type { ClientCall, MessageContext } from "./client-call.js";
-import { clock, reportFault } from "./fault.js";
+import { clock } from "./clock.js";
+import { reportFault } from "./fault.js";
 
 /**
  * metricsInterceptor returns the grpc-js client interceptor that records

@@ -1,23 +1,28 @@
 import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { clientMetricDefs, type MetricDef } from "./contract.js";
 import { Family, type Labels } from "./family.js";
-import type { Cells } from "./histogram.js";
+import {
+  type Cells,
+  type HistogramOptions,
+  HistogramSeries,
+  type HistogramShape,
+  histogramOption,
+  histogramShape,
+} from "./histogram.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
-import { HistogramSeries, type HistogramShape, histogramShape, MethodRecord } from "./method-record.js";
+import { MethodRecord, type MethodRecordOptions } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
+import { checkKeys } from "./options.js";
 import {
   type CounterFamilies,
   counterFamilies,
-  type HistogramOptions,
-  histogramOption,
   labelNames,
   markDefault,
   Records,
   registerAll,
   rejoin,
   remember,
-} from "./metric-set.js";
-import { checkKeys } from "./options.js";
+} from "./registration.js";
 
 /** ClientMetricsOptions configures a ClientMetrics. */
 export interface ClientMetricsOptions {
@@ -62,18 +67,18 @@ export class ClientMethodRecord extends MethodRecord {
   /** send holds grpc_client_msg_send_handling_seconds, on streaming methods when enabled. */
   readonly send: Cells | undefined;
 
-  constructor(
-    labels: Labels,
-    families: CounterFamilies & { readonly handlingSeconds: Family | undefined },
-    handling: HistogramShape | undefined,
-    recv: Histogram | undefined,
-    send: Histogram | undefined,
-    streaming: boolean,
-  ) {
-    super(labels, families, handling && { shape: handling, withGrpcCode: false });
-    this.recv = streaming ? messageHistogram(recv, labels) : undefined;
-    this.send = streaming ? messageHistogram(send, labels) : undefined;
+  constructor(options: ClientMethodRecordOptions) {
+    super(options);
+    const streaming = options.method.grpcType !== "unary";
+    this.recv = streaming ? messageHistogram(options.recv, options.labels) : undefined;
+    this.send = streaming ? messageHistogram(options.send, options.labels) : undefined;
   }
+}
+
+/** ClientMethodRecordOptions is a MethodRecord's options and the client's two per-message histograms. */
+interface ClientMethodRecordOptions extends MethodRecordOptions {
+  readonly recv: Histogram | undefined;
+  readonly send: Histogram | undefined;
 }
 
 function messageHistogram(h: Histogram | undefined, labels: Labels): Cells | undefined {
@@ -96,11 +101,17 @@ export class ClientMetrics {
   private readonly handling: HistogramShape | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
-  private readonly records = new Records((m) => {
-    const streaming = m.grpcType !== "unary";
-    const labels = methodLabels(m, this.constLabels);
-    return new ClientMethodRecord(labels, this.families, this.handling, this.recv, this.send, streaming);
-  });
+  private readonly records = new Records(
+    (method) =>
+      new ClientMethodRecord({
+        method,
+        labels: methodLabels(method, this.constLabels),
+        families: this.families,
+        latency: this.handling && { shape: this.handling, withGrpcCode: false },
+        recv: this.recv,
+        send: this.send,
+      }),
+  );
 
   constructor(options: ClientMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);

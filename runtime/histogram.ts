@@ -1,3 +1,17 @@
+// Everything of a histogram in one place: its options, checked bucket bounds,
+// the cells one series counts in, the shape every series of a family shares,
+// and how a series renders.
+import { defaultBuckets, grpcCodeName, grpcCodeNames } from "./contract.js";
+import { type Labels, noLabels, type SeriesValue } from "./family.js";
+import { withCode } from "./labels.js";
+import { checkKeys } from "./options.js";
+
+/** HistogramOptions configures an opt-in histogram. */
+export interface HistogramOptions {
+  /** buckets are the upper bounds in seconds, strictly increasing; default .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10. */
+  readonly buckets?: readonly number[];
+}
+
 /**
  * checkBuckets validates histogram bucket upper bounds and returns them as a
  * typed array; a trailing +Inf is implied and dropped, as Prometheus does.
@@ -57,4 +71,133 @@ export class Cells {
     this.sum = 0;
     this.count = 0;
   }
+}
+
+/**
+ * HistogramSeries is one histogram series with its labels, rendered the way
+ * prom-client renders its own: cumulative buckets, +Inf, _sum, _count.
+ */
+export class HistogramSeries {
+  readonly cells: Cells;
+
+  constructor(
+    bounds: Float64Array,
+    private readonly shape: HistogramShape,
+    private readonly labels: Labels,
+  ) {
+    this.cells = new Cells(bounds);
+  }
+
+  collect(out: SeriesValue[]): void {
+    const { counts, sum, count } = this.cells;
+    const { bucket, le } = this.shape;
+    let acc = 0;
+    for (let i = 0; i < le.length; i++) {
+      acc += counts[i]!;
+      out.push({ value: acc, labels: le[i]!, sharedLabels: this.labels, metricName: bucket });
+    }
+    out.push({ value: count, labels: this.shape.inf, sharedLabels: this.labels, metricName: bucket });
+    out.push({ value: sum, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.sum });
+    out.push({ value: count, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.count });
+  }
+
+  reset(): void {
+    this.cells.reset();
+  }
+}
+
+/** HistogramShape holds what every series of one histogram family shares: names and `le` labels. */
+export interface HistogramShape {
+  readonly bounds: Float64Array;
+  readonly bucket: string;
+  readonly sum: string;
+  readonly count: string;
+  readonly le: readonly Labels[];
+  readonly inf: Labels;
+}
+
+/** histogramShape precomputes the names and `le` label sets of a histogram family. */
+export function histogramShape(name: string, bounds: Float64Array): HistogramShape {
+  return {
+    bounds,
+    bucket: `${name}_bucket`,
+    sum: `${name}_sum`,
+    count: `${name}_count`,
+    le: Array.from(bounds, (b) => Object.freeze({ le: String(b) })),
+    inf: Object.freeze({ le: "+Inf" }),
+  };
+}
+
+/**
+ * Latency is a method's handling-time histogram: one series, or, with
+ * grpc_code as a label, one per code (the 17 made at construction, others on
+ * first use).
+ */
+export class Latency {
+  private readonly single: HistogramSeries | undefined;
+  private readonly byCode: HistogramSeries[] | undefined;
+  private other: Map<number, HistogramSeries> | undefined;
+
+  constructor(
+    private readonly shape: HistogramShape,
+    private readonly labels: Labels,
+    withGrpcCode: boolean,
+  ) {
+    if (withGrpcCode) {
+      this.byCode = grpcCodeNames.map((n) => new HistogramSeries(shape.bounds, shape, withCode(labels, n)));
+    } else {
+      this.single = new HistogramSeries(shape.bounds, shape, labels);
+    }
+  }
+
+  /** observe records the duration, in seconds, of a call that ended with code. */
+  observe(code: number, seconds: number): void {
+    if (this.single) {
+      this.single.cells.observe(seconds);
+      return;
+    }
+    let series: HistogramSeries | undefined = this.byCode![code];
+    if (series === undefined) {
+      this.other ??= new Map();
+      series = this.other.get(code);
+      if (series === undefined) {
+        series = new HistogramSeries(this.shape.bounds, this.shape, withCode(this.labels, grpcCodeName(code)));
+        this.other.set(code, series);
+      }
+    }
+    series.cells.observe(seconds);
+  }
+
+  collect(out: SeriesValue[]): void {
+    if (this.single) {
+      this.single.collect(out);
+      return;
+    }
+    for (const s of this.byCode!) s.collect(out);
+    if (this.other) for (const s of this.other.values()) s.collect(out);
+  }
+
+  reset(): void {
+    this.single?.reset();
+    if (this.byCode) for (const s of this.byCode) s.reset();
+    if (this.other) for (const s of this.other.values()) s.reset();
+  }
+}
+
+/**
+ * histogramOption reads an opt-in histogram option (`true` or an options
+ * object): undefined when off, else the checked buckets and the object.
+ */
+export function histogramOption<O extends HistogramOptions>(
+  option: boolean | O | undefined,
+  keys: readonly string[],
+  owner: string,
+): { bounds: Float64Array; options: O } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== "object" || option === null)) {
+    throw new TypeError(`${owner}: must be true, false or an options object`);
+  }
+  const options = (option === true ? {} : option) as O;
+  checkKeys(options, keys, owner);
+  return { bounds: checkBuckets(options.buckets ?? defaultBuckets, owner), options };
 }

@@ -78,7 +78,10 @@ export function instrumentClient<C extends ClientConstructor>(
     let found = records.get(metrics);
     if (found === undefined) {
       const byPath = new Map<string, ClientMethodRecord>();
-      for (const m of Object.values(table)) byPath.set(`/${m.grpcService}/${m.grpcMethod}`, metrics.method(m));
+      for (const m of Object.values(table)) {
+        const record = metrics.method(m);
+        byPath.set(record.path, record);
+      }
       found = byPath;
       records.set(metrics, found);
     }

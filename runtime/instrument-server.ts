@@ -70,13 +70,8 @@ export function instrumentServer<Impl extends object>(
     }
     // grpc-js calls handlers bound to the implementation; so do we.
     const handler = fn === undefined ? undefined : (fn as Handler).bind(impl);
-    const method: Method = {
-      key,
-      handler,
-      record: metrics.method(labels),
-      path: `/${labels.grpcService}/${labels.grpcMethod}`,
-      warned: false,
-    };
+    const record = metrics.method(labels);
+    const method: Method = { key, handler, record, path: record.path, warned: false };
     const w = wrap(labels.grpcType, method);
     Object.defineProperty(w, wrapped, { value: true });
     // defineProperty, not assignment: a key such as "__proto__" must stay an own property.

@@ -1,8 +1,8 @@
+import { clock } from "./clock.js";
 import { codeUnknown, grpcCodeName, grpcCodeNames, labelCode, maxExtraCodes } from "./contract.js";
-import { counterValue, type Family, type Labels, noLabels, type SeriesValue } from "./family.js";
-import { clock } from "./fault.js";
-import { Cells } from "./histogram.js";
-import { withCode } from "./labels.js";
+import { counterValue, type Family, type Labels, type SeriesValue } from "./family.js";
+import { type HistogramShape, Latency } from "./histogram.js";
+import type { MethodLabels } from "./method-table.js";
 
 const codeCount = grpcCodeNames.length;
 
@@ -49,117 +49,6 @@ export class CodeCounts {
 }
 
 /**
- * HistogramSeries is one histogram series with its labels, rendered the way
- * prom-client renders its own: cumulative buckets, +Inf, _sum, _count.
- */
-export class HistogramSeries {
-  readonly cells: Cells;
-
-  constructor(
-    bounds: Float64Array,
-    private readonly shape: HistogramShape,
-    private readonly labels: Labels,
-  ) {
-    this.cells = new Cells(bounds);
-  }
-
-  collect(out: SeriesValue[]): void {
-    const { counts, sum, count } = this.cells;
-    const { bucket, le } = this.shape;
-    let acc = 0;
-    for (let i = 0; i < le.length; i++) {
-      acc += counts[i]!;
-      out.push({ value: acc, labels: le[i]!, sharedLabels: this.labels, metricName: bucket });
-    }
-    out.push({ value: count, labels: this.shape.inf, sharedLabels: this.labels, metricName: bucket });
-    out.push({ value: sum, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.sum });
-    out.push({ value: count, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.count });
-  }
-
-  reset(): void {
-    this.cells.reset();
-  }
-}
-
-/** HistogramShape holds what every series of one histogram family shares: names and `le` labels. */
-export interface HistogramShape {
-  readonly bounds: Float64Array;
-  readonly bucket: string;
-  readonly sum: string;
-  readonly count: string;
-  readonly le: readonly Labels[];
-  readonly inf: Labels;
-}
-
-/** histogramShape precomputes the names and `le` label sets of a histogram family. */
-export function histogramShape(name: string, bounds: Float64Array): HistogramShape {
-  return {
-    bounds,
-    bucket: `${name}_bucket`,
-    sum: `${name}_sum`,
-    count: `${name}_count`,
-    le: Array.from(bounds, (b) => Object.freeze({ le: String(b) })),
-    inf: Object.freeze({ le: "+Inf" }),
-  };
-}
-
-/**
- * Latency is a method's handling-time histogram: one series, or, with
- * grpc_code as a label, one per code (the 17 made at construction, others on
- * first use).
- */
-export class Latency {
-  private readonly single: HistogramSeries | undefined;
-  private readonly byCode: HistogramSeries[] | undefined;
-  private other: Map<number, HistogramSeries> | undefined;
-
-  constructor(
-    private readonly shape: HistogramShape,
-    private readonly labels: Labels,
-    withGrpcCode: boolean,
-  ) {
-    if (withGrpcCode) {
-      this.byCode = grpcCodeNames.map((n) => new HistogramSeries(shape.bounds, shape, withCode(labels, n)));
-    } else {
-      this.single = new HistogramSeries(shape.bounds, shape, labels);
-    }
-  }
-
-  /** observe records the duration, in seconds, of a call that ended with code. */
-  observe(code: number, seconds: number): void {
-    if (this.single) {
-      this.single.cells.observe(seconds);
-      return;
-    }
-    let series: HistogramSeries | undefined = this.byCode![code];
-    if (series === undefined) {
-      this.other ??= new Map();
-      series = this.other.get(code);
-      if (series === undefined) {
-        series = new HistogramSeries(this.shape.bounds, this.shape, withCode(this.labels, grpcCodeName(code)));
-        this.other.set(code, series);
-      }
-    }
-    series.cells.observe(seconds);
-  }
-
-  collect(out: SeriesValue[]): void {
-    if (this.single) {
-      this.single.collect(out);
-      return;
-    }
-    for (const s of this.byCode!) s.collect(out);
-    if (this.other) for (const s of this.other.values()) s.collect(out);
-  }
-
-  reset(): void {
-    this.single?.reset();
-    if (this.byCode) for (const s of this.byCode) s.reset();
-    if (this.other) for (const s of this.other.values()) s.reset();
-  }
-}
-
-/**
  * MethodRecord holds every number the metrics of one method show: the only
  * state a call touches. It adds its series to the families at construction,
  * so each label set is exposed at zero before the first call.
@@ -170,12 +59,14 @@ export class MethodRecord {
   sent = 0;
   readonly handled: CodeCounts;
   readonly latency: Latency | undefined;
+  /** labels is the method's label set, constLabels included. */
+  readonly labels: Labels;
+  /** path is the method's `/package.Service/Method`, as grpc-js routes calls by it. */
+  readonly path: string;
 
-  constructor(
-    readonly labels: Labels,
-    families: RecordFamilies,
-    latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined,
-  ) {
+  constructor({ method, labels, families, latency }: MethodRecordOptions) {
+    this.labels = labels;
+    this.path = `/${method.grpcService}/${method.grpcMethod}`;
     this.handled = new CodeCounts(labels);
     this.latency = latency && new Latency(latency.shape, labels, latency.withGrpcCode);
     families.started.add({
@@ -213,6 +104,17 @@ export class MethodRecord {
     this.extraCodes.add(code);
     return code;
   }
+}
+
+/** MethodRecordOptions is what a MethodRecord is made of, on either side. */
+export interface MethodRecordOptions {
+  /** method is the method's entry in its table. */
+  readonly method: MethodLabels;
+  /** labels is its label set, constLabels included. */
+  readonly labels: Labels;
+  readonly families: RecordFamilies;
+  /** latency is the handling-time histogram's shape, when it is on. */
+  readonly latency: { readonly shape: HistogramShape; readonly withGrpcCode: boolean } | undefined;
 }
 
 /** RecordFamilies are the families a MethodRecord adds its series to. */

@@ -1,23 +1,14 @@
 import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { labelCode, serverMetricDefs } from "./contract.js";
 import { Family, type Labels } from "./family.js";
+import { type HistogramOptions, type HistogramShape, histogramOption, histogramShape } from "./histogram.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
-import { type HistogramShape, histogramShape, MethodRecord, type RecordFamilies } from "./method-record.js";
+import { MethodRecord, type RecordFamilies } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
-import {
-  counterFamilies,
-  type HistogramOptions,
-  histogramOption,
-  labelNames,
-  markDefault,
-  Records,
-  registerAll,
-  rejoin,
-  remember,
-} from "./metric-set.js";
 import { checkKeys } from "./options.js";
+import { counterFamilies, labelNames, markDefault, Records, registerAll, rejoin, remember } from "./registration.js";
 
-export type { HistogramOptions } from "./metric-set.js";
+export type { HistogramOptions } from "./histogram.js";
 
 /** ServerHistogramOptions configures grpc_server_handling_seconds. */
 export interface ServerHistogramOptions extends HistogramOptions {
@@ -55,7 +46,13 @@ export class ServerMetrics {
   private readonly constLabels: Labels;
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly records = new Records(
-    (m) => new MethodRecord(methodLabels(m, this.constLabels), this.families, this.latency),
+    (method) =>
+      new MethodRecord({
+        method,
+        labels: methodLabels(method, this.constLabels),
+        families: this.families,
+        latency: this.latency,
+      }),
   );
 
   constructor(options: ServerMetricsOptions = {}) {

@@ -1,15 +1,7 @@
 import type { Registry, RegistryContentType } from "prom-client";
-import { defaultBuckets, labelCode, labelMethod, labelService, labelType, type MetricDef } from "./contract.js";
+import { labelCode, labelMethod, labelService, labelType, type MetricDef } from "./contract.js";
 import { Family } from "./family.js";
-import { checkBuckets } from "./histogram.js";
 import type { MethodLabels } from "./method-table.js";
-import { checkKeys } from "./options.js";
-
-/** HistogramOptions configures an opt-in histogram. */
-export interface HistogramOptions {
-  /** buckets are the upper bounds in seconds, strictly increasing; default .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10. */
-  readonly buckets?: readonly number[];
-}
 
 /** labelNames returns the label names of a family: grpc_type, grpc_service, grpc_method, then the const ones. */
 export function labelNames(constNames: readonly string[]): string[] {
@@ -35,24 +27,6 @@ export function counterFamilies(
     received: new Family(defs.received.name, defs.received.help, "counter", labels),
     sent: new Family(defs.sent.name, defs.sent.help, "counter", labels),
   };
-}
-
-/**
- * histogramOption reads an opt-in histogram option (`true` or an options
- * object): undefined when off, else the checked buckets and the object.
- */
-export function histogramOption<O extends HistogramOptions>(
-  option: boolean | O | undefined,
-  keys: readonly string[],
-  owner: string,
-): { bounds: Float64Array; options: O } | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option !== true && (typeof option !== "object" || option === null)) {
-    throw new TypeError(`${owner}: must be true, false or an options object`);
-  }
-  const options = (option === true ? {} : option) as O;
-  checkKeys(options, keys, owner);
-  return { bounds: checkBuckets(options.buckets ?? defaultBuckets, owner), options };
 }
 
 /**
