@@ -124,15 +124,22 @@ import { InstrumentedTestServiceClient } from "./test_grpc_prom.js";
 export const a = new InstrumentedTestServiceClient("127.0.0.1:1", credentials.createInsecure(), {}, { registry: 1 });
 export const b = new InstrumentedTestServiceClient(42, credentials.createInsecure());
 `;
-    const errors = diagnostics({ name: "client_bad.ts", text });
-    expect(errors.map((e) => e.split(":")[1])).toEqual(["3", "4"]);
+    // Each error where it should be, and for the reason it should be: not, say, a module that failed to resolve.
+    const errors = diagnostics({ name: "client_bad.ts", text }).map((e) => e.split("\n"));
+    expect(errors.map((e) => e[0])).toEqual([
+      "testdata/gen/client_bad.ts:3: Type 'number' is not assignable to type 'Registry<RegistryContentType>'.",
+      "testdata/gen/client_bad.ts:4: No overload matches this call.",
+    ]);
+    expect(errors[1]).toContain("    Argument of type 'number' is not assignable to parameter of type 'string'.");
   });
 
   it("rejects an implementation that lacks a method's right signature", () => {
     const text = `import { instrumentTestServiceServer } from "./test_grpc_prom.js";
 export const s = instrumentTestServiceServer({ ping: (x: number) => x });
 `;
-    expect(diagnostics({ name: "wrong_impl.ts", text }).length).toBeGreaterThan(0);
+    expect(diagnostics({ name: "wrong_impl.ts", text }).map((e) => e.split("\n")[0])).toEqual([
+      "testdata/gen/wrong_impl.ts:2: Type '(x: number) => number' is not assignable to type 'handleUnaryCall<PingRequest, PingResponse>'.",
+    ]);
   });
 });
 
