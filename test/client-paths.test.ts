@@ -21,17 +21,12 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { grpcCodeName } from "../runtime/index.js";
 import { type PingRequest, type PingResponse, TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
 import { InstrumentedTestServiceClient } from "../testdata/gen/test_grpc_prom.js";
-import { drain, summary, unary } from "./support/calls.js";
+import { drain, pingRequest, summary, unary } from "./support/calls.js";
 import { type ClientHarness, clientHarness } from "./support/client-harness.js";
 import { deadline, startServer } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
-const req = (over: Partial<PingRequest> = {}): PingRequest => ({
-  value: "something",
-  sleepTimeMs: 0,
-  errorCodeReturned: 0,
-  ...over,
-});
+const req = pingRequest;
 const md = () => new Metadata();
 const none = { started: 0, received: 0, sent: 0, handled: {} };
 

@@ -16,19 +16,14 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { ClientMetrics, defaultClientMetrics, grpcCodeNames } from "../runtime/index.js";
 import { type Empty, type PingRequest, type PingResponse, TestServiceClient } from "../testdata/gen/test.js";
 import { InstrumentedTestServiceClient } from "../testdata/gen/test_grpc_prom.js";
-import { drain, unary } from "./support/calls.js";
+import { drain, pingRequest, unary } from "./support/calls.js";
 import { type ClientHarness, clientHarness } from "./support/client-harness.js";
 import { key, scrape } from "./support/exposition.js";
 import { labels, methods } from "./support/harness.js";
 import { deadline } from "./support/server.js";
 import { listResponses } from "./support/test-service.js";
 
-const req = (over: Partial<PingRequest> = {}): PingRequest => ({
-  value: "something",
-  sleepTimeMs: 0,
-  errorCodeReturned: 0,
-  ...over,
-});
+const req = pingRequest;
 const md = () => new Metadata();
 
 /** clientStream sends n requests, the last with code, half-closes, and resolves with what the caller saw. */

@@ -1,19 +1,14 @@
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { type Empty, type PingRequest, type PingResponse, TestServiceClient } from "../testdata/gen/test.js";
-import { drain, unary } from "./support/calls.js";
+import { drain, pingRequest, unary } from "./support/calls.js";
 import { clientHarness } from "./support/client-harness.js";
 import { codesOf, scrape, settled } from "./support/exposition.js";
 import { harness } from "./support/harness.js";
 import { connect, deadline } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
-const req = (over: Partial<PingRequest> = {}): PingRequest => ({
-  value: "v",
-  sleepTimeMs: 0,
-  errorCodeReturned: 0,
-  ...over,
-});
+const req = (over: Partial<PingRequest> = {}) => pingRequest({ value: "v", ...over });
 const identity = (x: unknown) => x as Buffer;
 
 describe("label safety", () => {

@@ -5,7 +5,6 @@
  * compiled by the project's own strict tsc, and a server run under plain node.
  * Nothing here resolves back into the repo's sources or node_modules.
  */
-import { execFile } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -17,12 +16,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { key, parseExposition } from "./support/exposition.js";
-
-const repo = fileURLToPath(new URL("..", import.meta.url));
+import { repo } from "./support/plugin.js";
+import { run } from "./support/readme.js";
 
 /** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
 const deps = ["@grpc/grpc-js", "prom-client", "ts-proto", "@bufbuild/buf", "typescript", "@types/node"].map(
@@ -177,47 +175,6 @@ main().catch((err) => {
   process.exit(1);
 });
 `;
-
-/**
- * childEnv is the environment of every child process. npx and npm scripts
- * describe their own invocation in npm_* variables (npm_config_call would
- * even replace what an inner npx runs), so those go; npm_config_* settings
- * such as the cache or registry stay. PATH leads with the project's
- * node_modules/.bin, where buf looks up its `local` plugins.
- */
-function childEnv(dir: string): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !/^(npm_(?!config_)|npm_config_(call|local_prefix)$|init_cwd$)/i.test(k),
-    ),
-  );
-  return { ...env, PATH: [join(dir, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
-}
-
-/** run runs a command in cwd with a time limit, rejecting with its exit status and output so a failure explains itself. */
-function run(
-  cwd: string,
-  cmd: string,
-  args: readonly string[],
-  timeoutMs: number,
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, env: childEnv(cwd), timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const how = err.killed ? `killed after ${timeoutMs} ms` : `exit code ${String(err.code)}`;
-        reject(
-          new Error(
-            `\`${cmd} ${args.join(" ")}\` in ${cwd} failed (${how})\n--- stderr\n${stderr}\n--- stdout\n${stdout.slice(-4000)}`,
-          ),
-        );
-      },
-    );
-  });
-}
 
 let root: string | undefined;
 /** setup holds each project's outcome of install, generate and compile: undefined when all went well. */

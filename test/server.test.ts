@@ -11,18 +11,13 @@ import {
 import { describe, expect, it } from "vitest";
 import { grpcCodeNames } from "../runtime/index.js";
 import type { Empty, PingRequest, PingResponse } from "../testdata/gen/test.js";
-import { drain, unary } from "./support/calls.js";
+import { drain, pingRequest, unary } from "./support/calls.js";
 import { codesOf, key } from "./support/exposition.js";
 import { type Harness, handledCodes, harness, labels, type MethodName, methods, service } from "./support/harness.js";
 import { deadline } from "./support/server.js";
 import { testService } from "./support/test-service.js";
 
-const req = (over: Partial<PingRequest> = {}): PingRequest => ({
-  value: "something",
-  sleepTimeMs: 0,
-  errorCodeReturned: 0,
-  ...over,
-});
+const req = pingRequest;
 const md = () => new Metadata();
 
 /** slowClientStream reads every request and answers 100 ms after its input ends. */

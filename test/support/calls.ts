@@ -1,4 +1,5 @@
 import { type ClientReadableStream, Metadata, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import type { PingRequest } from "../../testdata/gen/test.js";
 import { deadline } from "./server.js";
 
 /** Outcome is everything a client saw of one call. */
@@ -67,4 +68,9 @@ export function summary<T>(o: Outcome<T>) {
     trailers,
     headers: o.headers && headers,
   };
+}
+
+/** pingRequest is a request of the conformance service: value "something", no sleep, no error, but for what over sets. */
+export function pingRequest(over: Partial<PingRequest> = {}): PingRequest {
+  return { value: "something", sleepTimeMs: 0, errorCodeReturned: 0, ...over };
 }
