@@ -36,6 +36,8 @@ type Ping = (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUna
 /** AnsweredStream stands in for a call's HTTP/2 stream: what was sent on it, and "close". */
 class AnsweredStream extends EventEmitter {
   readonly rstCode = 0;
+  // A unary handler runs once grpc-js has read the request and its end.
+  readonly readableEnded = true;
   readonly sentHeaders = {};
   sentTrailers: Record<string, number> | undefined = undefined;
   readonly destroyed = false;
