@@ -84,7 +84,7 @@ function serverCodes(o: ClientOutcome, rec: ServerRecord): number[] {
 }
 
 /** determinedEnd says whether a plan's call certainly reaches its handler and ends as planned: no deadline can intervene. */
-function determinedEnd(p: Plan): boolean {
+export function determinedEnd(p: Plan): boolean {
   return p.kind === "ok" || p.kind === "error" || (p.kind === "cancel" && p.deadlineMs === longDeadlineMs);
 }
 
