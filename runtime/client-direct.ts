@@ -10,6 +10,9 @@ import { ClientCall, type MessageContext } from "./client-call.js";
 /** GrpcCall is the call a grpc-js channel makes: what a Channel's createCall returns. */
 type GrpcCall = ReturnType<ChannelInterface["createCall"]>;
 type ParentCall = Parameters<ChannelInterface["createCall"]>[3];
+// getAuthContext came with grpc-js 1.13: typed so that the declarations compile with the types of
+// every grpc-js the peer range admits, those without it too.
+type AuthContextOf<C> = C extends { getAuthContext(): infer A } ? A : null;
 
 /**
  * DirectCall records a unary call made without interceptors, the most
@@ -87,9 +90,10 @@ export class DirectCall extends ClientCall implements ChannelInterface, GrpcCall
     this.call!.setCredentials(credentials);
   }
 
-  getAuthContext(): ReturnType<GrpcCall["getAuthContext"]> {
+  getAuthContext(): AuthContextOf<GrpcCall> {
     // grpc-js added it in 1.13 and calls it only from where it exists; earlier calls lack it.
-    return this.call!.getAuthContext?.() ?? null;
+    const call = this.call as unknown as { getAuthContext?(): AuthContextOf<GrpcCall> };
+    return call.getAuthContext?.() ?? (null as AuthContextOf<GrpcCall>);
   }
 
   close(): void {
