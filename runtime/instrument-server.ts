@@ -28,8 +28,6 @@ interface Method {
   readonly key: string;
   readonly handler: Handler | undefined;
   readonly record: MethodRecord;
-  /** path is the method's `/package.Service/Method`, which grpc-js routes the call by. */
-  readonly path: string;
   /** warned: a call on another path was reported already. */
   warned: boolean;
 }
@@ -70,8 +68,7 @@ export function instrumentServer<Impl extends object>(
     }
     // grpc-js calls handlers bound to the implementation; so do we.
     const handler = fn === undefined ? undefined : (fn as Handler).bind(impl);
-    const record = metrics.method(labels);
-    const method: Method = { key, handler, record, path: record.path, warned: false };
+    const method: Method = { key, handler, record: metrics.method(labels), warned: false };
     const w = wrap(labels.grpcType, method);
     Object.defineProperty(w, wrapped, { value: true });
     // defineProperty, not assignment: a key such as "__proto__" must stay an own property.
@@ -128,12 +125,12 @@ function onPath(call: { getPath?(): string }, m: Method): boolean {
     reportFault(err);
     return true;
   }
-  if (path === undefined || path === m.path) return true;
+  if (path === undefined || path === m.record.path) return true;
   if (!m.warned) {
     m.warned = true;
     try {
       process.emitWarning(
-        `the instrumented handler of ${m.path} serves ${path}: the implementation instrumentXServer() wrapped was ` +
+        `the instrumented handler of ${m.record.path} serves ${path}: the implementation instrumentXServer() wrapped was ` +
           "handed to server.addService() with another service's definition; its calls are not counted",
         { code: "GRPC_PROM_WRONG_SERVICE", type: "protoc-gen-grpc-prom" },
       );
