@@ -28,7 +28,7 @@
 // (reported once as a process warning), rather than recorded wrongly.
 
 import type { ServerHttp2Stream } from "node:http2";
-import type { ServerInterceptingCallInterface, StatusObject } from "@grpc/grpc-js";
+import type { ServerInterceptingCallInterface } from "@grpc/grpc-js";
 
 /** ServerWire is what the runtime reads of one server call below its handler. */
 export interface ServerWire {
@@ -91,9 +91,6 @@ export function sentStatusCode(stream: ServerHttp2Stream): number | undefined {
   const code = Number(raw);
   return Number.isInteger(code) ? code : undefined;
 }
-
-/** PartialStatus is the status a handler-side answer sends through grpc-js's call objects. */
-export type PartialStatus = Pick<StatusObject, "code" | "details"> & { metadata: null };
 
 function isObject(v: unknown): v is object {
   return typeof v === "object" && v !== null;
