@@ -266,6 +266,14 @@ describe("a request grpc-js cannot read", () => {
 
 describe("a response grpc-js does not send", () => {
   const small = { "grpc.max_send_message_length": 100 };
+  // One call of each type whose second response (server streaming) or only response is not sent:
+  // method, call, requests received, responses sent.
+  const eachCall = [
+    ["Ping", calls.unary(req()), 1, 0],
+    ["PingList", calls.serverStream(req()), 1, 1],
+    ["PingClientStream", calls.clientStream([req()]), 1, 0],
+    ["PingStream", calls.bidi([req()]), 1, 0],
+  ] as const;
   const bigAnswer = {
     ping: (_c: unknown, cb: sendUnaryData<PingResponse>) => cb(null, resp(big)),
     pingList(call: ServerWritableStream<PingRequest, PingResponse>) {
@@ -283,12 +291,7 @@ describe("a response grpc-js does not send", () => {
     },
   } satisfies Partial<TestServiceServer>;
 
-  it.each([
-    ["Ping", calls.unary(req()), 1, 0],
-    ["PingList", calls.serverStream(req()), 1, 1],
-    ["PingClientStream", calls.clientStream([req()]), 1, 0],
-    ["PingStream", calls.bidi([req()]), 1, 0],
-  ] as const)(
+  it.each(eachCall)(
     "counts ResourceExhausted on %s when a response is over max_send_message_length",
     async (m, run, received, sent) => {
       const t = await twin(m, bigAnswer, run, small);
@@ -317,12 +320,7 @@ describe("a response grpc-js does not send", () => {
     },
   } satisfies Partial<TestServiceServer>;
 
-  it.each([
-    ["Ping", calls.unary(req()), 1, 0],
-    ["PingList", calls.serverStream(req()), 1, 1],
-    ["PingClientStream", calls.clientStream([req()]), 1, 0],
-    ["PingStream", calls.bidi([req()]), 1, 0],
-  ] as const)("counts Internal on %s when a response fails to serialize", async (m, run, received, sent) => {
+  it.each(eachCall)("counts Internal on %s when a response fails to serialize", async (m, run, received, sent) => {
     const t = await twin(m, unencodable, run);
     expect(t.ours).toEqual(t.plain);
     expect(t.code).toBe(status.INTERNAL);
