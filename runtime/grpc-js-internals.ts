@@ -12,7 +12,8 @@
 // server side reads, from the call object grpc-js hands a handler:
 //
 // - `call.call`: the ServerInterceptingCallInterface the handler's call
-//   object wraps (the outermost interceptor, or the base call);
+//   object wraps (the outermost interceptor, or the base call); a server
+//   interceptor is given the next of these objects, publicly;
 // - `.nextCall`, from each ServerInterceptingCall to the next, down to the
 //   base call, which has
 // - `.stream`: the http2.ServerHttp2Stream of the call, whose public Node.js
@@ -54,7 +55,15 @@ const maxDepth = 64;
  * structure is not the one this runtime knows.
  */
 export function serverCallOf(call: object): ServerWire | undefined {
-  const top = (call as { call?: unknown }).call;
+  return serverCallBelow((call as { call?: unknown }).call);
+}
+
+/**
+ * serverCallBelow finds the HTTP/2 stream and grpc-js's base call below
+ * one of its server call objects (the one a server interceptor is given,
+ * or the one a handler's call object wraps), following `.nextCall`.
+ */
+export function serverCallBelow(top: unknown): ServerWire | undefined {
   if (!isObject(top)) return undefined;
   let c: unknown = top;
   for (let i = 0; i < maxDepth && isObject(c); i++) {

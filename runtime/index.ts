@@ -15,10 +15,12 @@ export {
 } from "./contract.js";
 export {
   type ClientConstructor,
+  type InstrumentClientOptions,
   type InstrumentedClientConstructor,
   instrumentClient,
 } from "./instrument-client.js";
 export { instrumentServer } from "./instrument-server.js";
+export { InstrumentedServer } from "./instrumented-server.js";
 export type { MethodLabels, MethodTable } from "./method-table.js";
 export {
   defaultServerMetrics,
@@ -27,3 +29,4 @@ export {
   ServerMetrics,
   type ServerMetricsOptions,
 } from "./server-metrics.js";
+export type { ServiceMethods } from "./service-definition.js";

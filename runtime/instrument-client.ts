@@ -10,7 +10,8 @@ import { ClientCall } from "./client-call.js";
 import { DirectCall } from "./client-direct.js";
 import { metricsInterceptor } from "./client-interceptor.js";
 import { type ClientMethodRecord, ClientMetrics, defaultClientMetrics } from "./client-metrics.js";
-import type { MethodTable } from "./method-table.js";
+import { checkKeys } from "./options.js";
+import { methodEntries, type ServiceMethods } from "./service-definition.js";
 
 /** ClientConstructor is the shape of ts-proto's `XClient` constructors (grpc-js's makeGenericClientConstructor). */
 export type ClientConstructor = new (
@@ -21,26 +22,44 @@ export type ClientConstructor = new (
 
 /**
  * InstrumentedClientConstructor is a client constructor that takes, after
- * the arguments of ts-proto's `XClient`, an optional ClientMetrics, and makes
- * `XClient`s.
+ * the arguments of the base constructor `C` (address, credentials, options,
+ * then `Extra`, the ones some generators add after them), an optional
+ * ClientMetrics, and makes instances of `C`.
  */
-export type InstrumentedClientConstructor<C extends ClientConstructor> = C &
+export type InstrumentedClientConstructor<C extends ClientConstructor, Extra extends unknown[] = []> = C &
   (new (
     address: string,
     credentials: ChannelCredentials,
     options?: Partial<ClientOptions>,
-    metrics?: ClientMetrics,
+    ...rest: [...Extra, metrics?: ClientMetrics]
   ) => InstanceType<C>);
+
+/** InstrumentClientOptions says where an instrumented constructor finds its ClientMetrics. */
+export interface InstrumentClientOptions {
+  /**
+   * metricsArgument is the position, from 0, of the ClientMetrics among the
+   * constructor's arguments: 3, after address, credentials and options, for
+   * the constructors grpc-js makes; one more for each argument a generator's
+   * constructor takes after options (protobuf-ts's `binaryOptions`: 4).
+   */
+  readonly metricsArgument?: number;
+}
 
 /** Records maps the path of each method of one table to its record, for one ClientMetrics. */
 type Records = ReadonlyMap<string, ClientMethodRecord>;
 
 /**
- * instrumentClient returns a subclass of a ts-proto client constructor whose
+ * instrumentClient returns a subclass of a grpc-js client constructor whose
  * instances record the grpc_client_* metrics of go-grpc-prometheus for the
- * methods of the table. Generated `InstrumentedXClient` constants are made by
- * it. The instances are the base's: same methods, overloads and types, and
- * the same arguments (`options` may be left out, undefined or null).
+ * methods of the service. The constructor is any grpc-js makes
+ * (`loadPackageDefinition`, `makeGenericClientConstructor`, grpc-tools',
+ * ts-proto's) or a class extending grpc-js's `Client` (protobuf-ts's); the
+ * methods come from the table or ServiceDefinition given, else from the
+ * constructor's own `service`, which grpc-js's constructors carry.
+ * Generated `InstrumentedXClient` constants are made by it. The instances
+ * are the base's: same methods (every name grpc-js gives them), overloads
+ * and types, and the same arguments (`options` may be left out, undefined
+ * or null), then the ClientMetrics.
  *
  * Everything goes through the client's callInvocationTransformer, which
  * grpc-js calls as each call is made. Before the caller's own transformer
@@ -67,18 +86,29 @@ type Records = ReadonlyMap<string, ClientMethodRecord>;
  * Either way nothing is counted until grpc-js has made and started the call
  * (see ClientCall): a call it refuses, by throwing, is not counted.
  */
-export function instrumentClient<C extends ClientConstructor>(
+export function instrumentClient<C extends ClientConstructor, Extra extends unknown[] = []>(
   base: C,
-  table: MethodTable,
-): InstrumentedClientConstructor<C> {
+  service?: ServiceMethods,
+  options: InstrumentClientOptions = {},
+): InstrumentedClientConstructor<C, Extra> {
   if (typeof base !== "function") throw new TypeError("instrumentClient: base must be a client constructor");
+  if (options === null || typeof options !== "object")
+    throw new TypeError("instrumentClient: options must be an object");
+  checkKeys(options, ["metricsArgument"], "instrumentClient");
+  const at = options.metricsArgument ?? 3;
+  if (!Number.isInteger(at) || at < 3) {
+    throw new RangeError(
+      "instrumentClient: metricsArgument must be an integer of at least 3 (after address, credentials, options)",
+    );
+  }
+  const methods = methodEntries(service ?? serviceOf(base), "instrumentClient");
   // One map of records per ClientMetrics: constructing many clients makes no new series or tables.
   const records = new WeakMap<ClientMetrics, Records>();
   const recordsFor = (metrics: ClientMetrics): Records => {
     let found = records.get(metrics);
     if (found === undefined) {
       const byPath = new Map<string, ClientMethodRecord>();
-      for (const m of Object.values(table)) {
+      for (const m of methods) {
         const record = metrics.method(m);
         byPath.set(record.path, record);
       }
@@ -87,21 +117,35 @@ export function instrumentClient<C extends ClientConstructor>(
     }
     return found;
   };
-  const Instrumented = class extends (base as ClientConstructor) {
-    constructor(
-      address: string,
-      credentials: ChannelCredentials,
-      options?: Partial<ClientOptions> | null,
-      metrics: ClientMetrics = defaultClientMetrics(),
-    ) {
+  const Instrumented = class extends (base as unknown as new (...args: unknown[]) => Client) {
+    constructor(...args: unknown[]) {
+      const metrics = args[at] ?? defaultClientMetrics();
       if (!(metrics instanceof ClientMetrics)) {
-        throw new TypeError("InstrumentedClient: the fourth argument must be a ClientMetrics");
+        throw new TypeError(`InstrumentedClient: the ${ordinal(at + 1)} argument must be a ClientMetrics`);
       }
+      const own = args.slice(0, at);
       // grpc-js copies the options with Object.assign, which takes null and undefined as no options.
-      super(address, credentials, withMetrics(options ?? {}, recordsFor(metrics)));
+      own[2] = withMetrics((own[2] as Partial<ClientOptions> | null | undefined) ?? {}, recordsFor(metrics));
+      super(...own);
     }
   };
-  return Instrumented as InstrumentedClientConstructor<C>;
+  return Instrumented as InstrumentedClientConstructor<C, Extra>;
+}
+
+/** serviceOf reads the ServiceDefinition a grpc-js client constructor carries as `service`. */
+function serviceOf(base: ClientConstructor): ServiceMethods {
+  const service = (base as { service?: unknown }).service;
+  if (service === null || typeof service !== "object") {
+    throw new TypeError(
+      "instrumentClient: the client constructor has no `service` (grpc-js's own constructors have one); " +
+        "pass its method table or ServiceDefinition",
+    );
+  }
+  return service as ServiceMethods;
+}
+
+function ordinal(n: number): string {
+  return ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"][n - 1] ?? `${n}th`;
 }
 
 /** Props are the properties of one call as grpc-js makes it, which a callInvocationTransformer may change. */

@@ -12,9 +12,9 @@ import type { GrpcType } from "./contract.js";
 import { reportFault } from "./fault.js";
 import type { ServerWire } from "./grpc-js-internals.js";
 import type { MethodRecord } from "./method-record.js";
-import type { MethodTable } from "./method-table.js";
 import { recordServerCall, wireOf } from "./server-call.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
+import { methodEntries, type ServiceMethods } from "./service-definition.js";
 import { type StatusError, unimplementedError, unknownError } from "./status.js";
 
 type Handler = (call: never, callback?: never) => unknown;
@@ -33,15 +33,20 @@ interface Method {
 }
 
 /**
- * instrumentServer wraps every method of a grpc-js service implementation
- * named in the table, returning the object to hand to `server.addService()`.
- * Generated `instrumentXServer()` functions call it; what a client sees is
- * unchanged, except that a handler whose promise rejects ends its call with
- * Unknown instead of leaving it open, and a method the implementation lacks
- * answers Unimplemented as grpc-js would, and is counted.
+ * instrumentServer wraps every method of a grpc-js service implementation,
+ * returning the object to hand to `server.addService()`. The service's
+ * methods come from a generated method table (generated
+ * `instrumentXServer()` functions pass theirs) or from the service's grpc-js
+ * `ServiceDefinition`, the object given to `server.addService()`, whoever
+ * made it: proto-loader, grpc-tools, protobuf-ts or ts-proto. Handlers are
+ * looked up as grpc-js looks them up: by the method's key, then by the
+ * definition's `originalName`. What a client sees is unchanged, except that
+ * a handler whose promise rejects ends its call with Unknown instead of
+ * leaving it open, and a method the implementation lacks answers
+ * Unimplemented as grpc-js would, and is counted.
  */
 export function instrumentServer<Impl extends object>(
-  table: MethodTable,
+  service: ServiceMethods,
   impl: Impl,
   metrics: ServerMetrics = defaultServerMetrics(),
 ): Impl {
@@ -52,24 +57,29 @@ export function instrumentServer<Impl extends object>(
     throw new TypeError("instrumentServer: the implementation must be an object of handlers");
   }
   const out: Record<string, Wrapped> = {};
-  for (const key of Object.keys(table)) {
-    const labels = table[key]!;
-    const fn = handlerOf(impl, key);
+  for (const entry of methodEntries(service, "instrumentServer")) {
+    const { key, originalName } = entry;
+    let name = key;
+    let fn = handlerOf(impl, key);
+    if (fn === undefined && originalName !== undefined) {
+      name = originalName;
+      fn = handlerOf(impl, originalName);
+    }
     if (fn !== undefined && typeof fn !== "function") {
       throw new TypeError(
-        `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is a ${typeof fn}, not a function`,
+        `instrumentServer: ${entry.grpcService}/${entry.grpcMethod}: implementation.${name} is a ${typeof fn}, not a function`,
       );
     }
     if (typeof fn === "function" && wrapped in fn) {
       throw new TypeError(
-        `instrumentServer: ${labels.grpcService}/${labels.grpcMethod}: implementation.${key} is instrumented already; ` +
+        `instrumentServer: ${entry.grpcService}/${entry.grpcMethod}: implementation.${name} is instrumented already; ` +
           "pass the plain implementation, and wrap it once",
       );
     }
     // grpc-js calls handlers bound to the implementation; so do we.
     const handler = fn === undefined ? undefined : (fn as Handler).bind(impl);
-    const method: Method = { key, handler, record: metrics.method(labels), warned: false };
-    const w = wrap(labels.grpcType, method);
+    const method: Method = { key, handler, record: metrics.method(entry), warned: false };
+    const w = wrap(entry.grpcType, method);
     Object.defineProperty(w, wrapped, { value: true });
     // defineProperty, not assignment: a key such as "__proto__" must stay an own property.
     Object.defineProperty(out, key, { value: w, enumerable: true, writable: true, configurable: true });

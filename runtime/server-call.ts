@@ -2,7 +2,13 @@ import { constants, type ServerHttp2Stream } from "node:http2";
 import { CallReporter } from "./call-reporter.js";
 import { codeOk, codeUnimplemented } from "./contract.js";
 import { reportFault } from "./fault.js";
-import { onMessageWritten, type ServerWire, sentStatusCode, serverCallOf } from "./grpc-js-internals.js";
+import {
+  onMessageWritten,
+  type ServerWire,
+  sentStatusCode,
+  serverCallBelow,
+  serverCallOf,
+} from "./grpc-js-internals.js";
 import type { MethodRecord } from "./method-record.js";
 import { cancelCode, type DeadlineCall } from "./status.js";
 
@@ -16,8 +22,17 @@ const recorded = Symbol("protoc-gen-grpc-prom recorded");
  * they are not found.
  */
 export function wireOf(call: object): ServerWire | undefined {
+  return found(() => serverCallOf(call));
+}
+
+/** wireBelow does as wireOf from the call object a server interceptor is given. */
+export function wireBelow(next: object): ServerWire | undefined {
+  return found(() => serverCallBelow(next));
+}
+
+function found(find: () => ServerWire | undefined): ServerWire | undefined {
   try {
-    const wire = serverCallOf(call);
+    const wire = find();
     if (wire === undefined) reportFault(new Error(unknownStructure));
     return wire;
   } catch (err) {
@@ -28,7 +43,7 @@ export function wireOf(call: object): ServerWire | undefined {
 
 const unknownStructure =
   "this version of @grpc/grpc-js does not have the server call structure the runtime reads " +
-  "(it supports @grpc/grpc-js ^1.10.0); server calls are not recorded";
+  "(it supports @grpc/grpc-js ^1.10.10); server calls are not recorded";
 
 /**
  * recordServerCall starts recording one server call from what goes over
