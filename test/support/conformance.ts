@@ -3,12 +3,13 @@ import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { expect } from "vitest";
-import { ClientMetrics, ServerMetrics } from "../../runtime/index.js";
+import { ClientMetrics, instrumentClient, instrumentServer, ServerMetrics } from "../../runtime/index.js";
 import { TestServiceService } from "../../testdata/gen/test.js";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
 import { expected, type Row } from "./differences.js";
 import { comparable, type Exposition, parseExposition } from "./exposition.js";
 import { repo } from "./plugin.js";
+import { TestService } from "./proto-loader.js";
 import { runScenario, type Step } from "./scenario.js";
 import { startServer } from "./server.js";
 import { testService } from "./test-service.js";
@@ -43,15 +44,29 @@ export function golden(name: string): Expositions {
 }
 
 /**
+ * Path is how a conformance run instruments the service: ts-proto's
+ * generated wrappers; proto-loader's definition and client constructor,
+ * loaded at run time, through instrumentServer and instrumentClient; or a
+ * plain proto-loader implementation on an InstrumentedServer, one step for
+ * the whole server (its client as proto-loader's).
+ */
+export type Path = "ts-proto" | "proto-loader" | "server-wide";
+
+/**
  * ourServer starts the conformance service instrumented as goref's is (both
  * histograms of the server on), on its own Registry, on 127.0.0.1:0.
  */
-export async function ourServer() {
+export async function ourServer(path: Path = "ts-proto") {
   const registry = new Registry();
   const metrics = new ServerMetrics({ registry, handlingTimeHistogram: true });
-  const running = await startServer((s) =>
-    s.addService(TestServiceService, instrumentTestServiceServer(testService, metrics)),
-  );
+  const running =
+    path === "server-wide"
+      ? await startServer((s) => s.addService(TestService.service, testService), {}, metrics)
+      : await startServer((s) =>
+          path === "ts-proto"
+            ? s.addService(TestServiceService, instrumentTestServiceServer(testService, metrics))
+            : s.addService(TestService.service, instrumentServer(TestService.service, testService, metrics)),
+        );
   return { registry, address: running.address, close: () => running.close() };
 }
 
@@ -59,7 +74,11 @@ export async function ourServer() {
  * runOurClient runs a scenario through an instrumented client with every
  * histogram on, as goref's, against address, and returns its registry.
  */
-export async function runOurClient(address: string, steps: readonly Step[]): Promise<Registry> {
+export async function runOurClient(
+  address: string,
+  steps: readonly Step[],
+  path: Path = "ts-proto",
+): Promise<Registry> {
   const registry = new Registry();
   const metrics = new ClientMetrics({
     registry,
@@ -67,7 +86,11 @@ export async function runOurClient(address: string, steps: readonly Step[]): Pro
     streamReceiveTimeHistogram: true,
     streamSendTimeHistogram: true,
   });
-  const client = new InstrumentedTestServiceClient(address, credentials.createInsecure(), {}, metrics);
+  const Ctor = path === "ts-proto" ? InstrumentedTestServiceClient : instrumentClient(TestService);
+  // proto-loader's clients have ts-proto's method names too (each method's originalName), which the scenario calls.
+  const client = new Ctor(address, credentials.createInsecure(), {}, metrics) as InstanceType<
+    typeof InstrumentedTestServiceClient
+  >;
   try {
     await runScenario(client, steps);
   } finally {

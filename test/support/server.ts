@@ -6,6 +6,7 @@ import {
   ServerCredentials,
   type ServerOptions,
 } from "@grpc/grpc-js";
+import { InstrumentedServer, type ServerMetrics } from "../../runtime/index.js";
 
 /** Running is a grpc-js server listening on 127.0.0.1 at a port the OS chose. */
 export interface Running {
@@ -14,9 +15,17 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** startServer starts a grpc-js server, made with options, on 127.0.0.1:0 after `setup` added its services. */
-export async function startServer(setup: (server: Server) => void, options?: ServerOptions): Promise<Running> {
-  const server = new Server(options);
+/**
+ * startServer starts a grpc-js server, made with options, on 127.0.0.1:0
+ * after `setup` added its services; given metrics, an InstrumentedServer
+ * counting into them.
+ */
+export async function startServer(
+  setup: (server: Server) => void,
+  options?: ServerOptions,
+  metrics?: ServerMetrics,
+): Promise<Running> {
+  const server = metrics === undefined ? new Server(options) : new InstrumentedServer(options, metrics);
   setup(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
