@@ -8,6 +8,7 @@ import { codesOf, type Exposition, key, scrape, settled } from "./support/exposi
 import { faultyService } from "./support/faulty-service.js";
 import { labels, type MethodName } from "./support/harness.js";
 import { deadline, startServer } from "./support/server.js";
+import { sleep, waitFor } from "./support/wait.js";
 
 const req = (value: string, sleepTimeMs = 0): PingRequest => ({ value, sleepTimeMs, errorCodeReturned: 0 });
 const md = () => new Metadata();
@@ -275,17 +276,18 @@ describe("every terminal path is counted exactly once, on server and client", ()
       shutdown: () => running.server.forceShutdown(),
       async serverStarted(method) {
         const k = key("grpc_server_started_total", labels(method));
-        for (let until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 5))) {
-          if ((await scrape(serverRegistry)).series.get(k) === 1) return;
-        }
-        throw new Error("the server never started the call");
+        await waitFor(async () => (await scrape(serverRegistry)).series.get(k) === 1, {
+          timeoutMs: 5_000,
+          intervalMs: 5,
+          what: "the server never started the call",
+        });
       },
     };
     const seen = await path.run(ends);
     const clientCode = once(await scrape(clientRegistry), "client", path.method);
     const serverCode = once(await settled(() => scrape(serverRegistry)), "server", path.method);
     // Let anything late (a second callback, a timer of the handler) happen, then count again.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(once(await scrape(clientRegistry), "client", path.method)).toBe(clientCode);
     expect(once(await scrape(serverRegistry), "server", path.method)).toBe(serverCode);
     if (typeof path.client === "string") expect(clientCode).toBe(path.client);

@@ -14,6 +14,7 @@ import { key, scrape, settled } from "./support/exposition.js";
 import { labels } from "./support/harness.js";
 import { deadline, startServer } from "./support/server.js";
 import { testService } from "./support/test-service.js";
+import { waitFor } from "./support/wait.js";
 
 const req = { value: "v", sleepTimeMs: 0, errorCodeReturned: 0 };
 
@@ -61,14 +62,6 @@ async function plainCalls() {
   ];
 }
 
-/** waitFor polls a condition, with a bound, instead of sleeping. */
-async function waitFor(ok: () => Promise<boolean>): Promise<void> {
-  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 5))) {
-    if (await ok()) return;
-  }
-  throw new Error("condition never held");
-}
-
 const started = (side: string, method: "Ping" | "PingError" | "PingList", type: string) =>
   key(`grpc_${side}_started_total`, { ...labels(method), grpc_type: type });
 
@@ -111,6 +104,7 @@ describe("a fault inside the metrics code", () => {
     // The frozen record counted nothing; the others counted as usual.
     await waitFor(
       async () => (await scrape(p.serverRegistry)).series.get(started("server", "PingList", "server_stream")) === 1,
+      { timeoutMs: 5_000, intervalMs: 5, what: "the server never counted the PingList call as started" },
     );
     const server = await scrape(p.serverRegistry);
     expect(server.series.get(started("server", "Ping", "unary"))).toBe(0);

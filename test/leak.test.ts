@@ -7,6 +7,7 @@ import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "../t
 import { collect, heapFloor, listeners, listenerTotal, Tally, WeakSample } from "./support/leak-probe.js";
 import { type ClientSide, leakService, type ServerSide, streamCall, unaryCall } from "./support/leak-service.js";
 import { startServer } from "./support/server.js";
+import { waitFor } from "./support/wait.js";
 
 /**
  * No leak: after tens of thousands of calls, of every type and every ending
@@ -91,16 +92,6 @@ async function run(
   return codes;
 }
 
-/** until polls cond every 10 ms for at most boundMs; it returns whether cond held. */
-async function until(cond: () => boolean, boundMs: number): Promise<boolean> {
-  const end = Date.now() + boundMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
-
 interface Session extends NodeJS.EventEmitter {
   readonly socket: NodeJS.EventEmitter;
 }
@@ -138,7 +129,8 @@ describe("no leak", () => {
     // Warm up: JIT, grpc-js's and prom-client's lazily made structures, the connection.
     await run(client, clientSide, 2_000, 200);
     const serverQuiet = () => server.closed === server.reached;
-    expect(await until(serverQuiet, 10_000), "the server ended every warm-up call").toBe(true);
+    const quietBound = { timeoutMs: 10_000, intervalMs: 10, orFalse: true } as const;
+    expect(await waitFor(serverQuiet, quietBound), "the server ended every warm-up call").toBe(true);
 
     const sessions = () => [...(running.server as unknown as { sessions: Map<Session, unknown> }).sessions.keys()];
     const longLived = () => ({
@@ -156,7 +148,7 @@ describe("no leak", () => {
     // A barrier: answered over the same connection after the server read every earlier frame, so no call
     // can still reach a handler after it.
     expect((await unaryCall(client, 3, clientSide)).code).toBe(status.OK);
-    expect(await until(serverQuiet, 10_000), "the server ended every call").toBe(true);
+    expect(await waitFor(serverQuiet, quietBound), "the server ended every call").toBe(true);
     const floor1 = await heapFloor();
     const seconds = (performance.now() - t0) / 1000;
 

@@ -33,12 +33,13 @@ import { drain, type Outcome, summary, unary } from "./support/calls.js";
 import { codesOf, key, scrape, settled } from "./support/exposition.js";
 import { labels, type MethodName } from "./support/harness.js";
 import { deadline, startServer } from "./support/server.js";
+import { sleep } from "./support/wait.js";
 
 const req = (value = "something"): PingRequest => ({ value, sleepTimeMs: 0, errorCodeReturned: 0 });
 const resp = (value = "answer"): PingResponse => ({ Value: value, counter: 1 });
 const md = () => new Metadata();
 
-/** Raw is a client of the conformance service that sends and receives bytes as they are. */
+/** RawClient is a client of the conformance service that sends and receives bytes as they are. */
 interface RawClient {
   ping(b: Buffer, md: Metadata, o: object, cb: (e: ServiceError | null, r?: Buffer) => void): never;
   pingList(b: Buffer, md: Metadata, o: object): never;
@@ -61,7 +62,7 @@ const RawClient = makeGenericClientConstructor(
 
 /** undecodable is a PingRequest whose first field claims more bytes than follow: ts-proto's decode throws. */
 const undecodable = Buffer.from([0x0a, 0x7f, 0x61]);
-/** big is a PingRequest (or PingResponse) with a 200-byte value. */
+/** big is a 200-byte value, for a PingRequest or PingResponse over a 100-byte message limit. */
 const big = "x".repeat(200);
 
 type Counts = { started: number; received: number; sent: number; handled: Record<string, number> };
@@ -485,14 +486,13 @@ describe("a handler", () => {
 describe("calls a short deadline ends while the handler answers", () => {
   // Handlers answer around the deadline, so grpc-js's timer, the client's reset and the answer race:
   // whichever wins, every call that started is counted once.
-  const around = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const racing = {
     async ping(_c: unknown, cb: sendUnaryData<PingResponse>) {
-      await around(130 + Math.random() * 40);
+      await sleep(130 + Math.random() * 40);
       cb(null, resp());
     },
     async pingList(call: ServerWritableStream<PingRequest, PingResponse>) {
-      await around(130 + Math.random() * 40);
+      await sleep(130 + Math.random() * 40);
       call.write(resp());
       call.end();
     },

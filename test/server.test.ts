@@ -16,6 +16,7 @@ import { codesOf, key } from "./support/exposition.js";
 import { type Harness, handledCodes, harness, labels, type MethodName, methods, service } from "./support/harness.js";
 import { deadline } from "./support/server.js";
 import { testService } from "./support/test-service.js";
+import { sleep } from "./support/wait.js";
 
 const req = pingRequest;
 const md = () => new Metadata();
@@ -35,7 +36,7 @@ function slowEcho(call: ServerDuplexStream<PingRequest, PingResponse>) {
   call.on("end", () => setTimeout(() => call.end(), 100));
 }
 
-/** counts reads the four counters of a method, and the histogram count when enabled. */
+/** counts reads the four counters of a method: started, received, sent, and handled by code. */
 async function counts(h: Harness, method: MethodName) {
   const e = await h.scrape();
   const v = (name: string) => {
@@ -173,7 +174,7 @@ describe("unary", () => {
     expect(o.status.code).toBe(status.DEADLINE_EXCEEDED);
     await h.waitFor("grpc_server_handled_total", "Ping", { grpc_code: "DeadlineExceeded" }, 1);
     // The handler still answers after its deadline; that must not count again.
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await sleep(350);
     expect(await counts(h, "Ping")).toEqual({ started: 1, received: 1, sent: 0, handled: { DeadlineExceeded: 1 } });
   });
 

@@ -11,6 +11,7 @@ import { type ClientOutcome, runCall } from "./support/soak-client.js";
 import { compare, determinedEnd, expectations, read, summaryLine } from "./support/soak-ledger.js";
 import { longDeadlineMs, makePlans, type Plan } from "./support/soak-plan.js";
 import { soakService } from "./support/soak-service.js";
+import { waitFor } from "./support/wait.js";
 
 /**
  * The soak: thousands of calls of every type, with every way a call can end
@@ -33,16 +34,6 @@ import { soakService } from "./support/soak-service.js";
 const calls = Number(process.env.SOAK_CALLS ?? 3_000);
 const concurrency = 96;
 const seed = process.env.SOAK_SEED === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(process.env.SOAK_SEED);
-
-/** poll re-evaluates cond until it holds or boundMs passes; it returns whether it held. */
-async function poll(cond: () => Promise<boolean> | boolean, boundMs: number): Promise<boolean> {
-  const until = Date.now() + boundMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** histogramCount reads the _count of a histogram series of a method. */
 async function histogramCount(registry: Registry, name: string, method: MethodName): Promise<number> {
@@ -120,16 +111,19 @@ describe("soak", () => {
     // nothing pending, and the server's counters account for every call. (grpc-js
     // before 1.14.3 can leave a handler whose call a deadline cut off without its
     // "cancelled", or waiting on a write: see the ledger.)
-    const quiet = await poll(async () => {
-      for (const r of records.values()) if (determinedEnd(r.plan) && (!r.closed || r.busy !== 0)) return false;
-      for (const [m] of methods) {
-        const s = await read(serverRegistry, "server", m);
-        const handled = Object.values(s.handled).reduce((a, b) => a + b, 0);
-        const ran = [...records.values()].filter((r) => r.plan.method === m).length;
-        if (s.started !== ran || handled !== s.started) return false;
-      }
-      return true;
-    }, 10_000);
+    const quiet = await waitFor(
+      async () => {
+        for (const r of records.values()) if (determinedEnd(r.plan) && (!r.closed || r.busy !== 0)) return false;
+        for (const [m] of methods) {
+          const s = await read(serverRegistry, "server", m);
+          const handled = Object.values(s.handled).reduce((a, b) => a + b, 0);
+          const ran = [...records.values()].filter((r) => r.plan.method === m).length;
+          if (s.started !== ran || handled !== s.started) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 10, orFalse: true },
+    );
     const tQuiet = performance.now();
 
     const { expected, faults } = expectations(outcomes, records);

@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import { waitFor } from "./wait.js";
 
 /**
  * Exposition is a parsed text exposition: one entry per series, keyed
@@ -86,19 +87,24 @@ export function codesOf(e: Exposition, family: string, method: string): Record<s
 
 /**
  * settled waits until every call a server started is counted as handled:
- * a client sees a call end a moment before the server has counted it.
+ * a client sees a call end a moment before the server has counted it. It
+ * returns the last exposition read, settled or, after 5 s, not: the
+ * caller's assertions then say what is missing.
  */
 export async function settled(read: () => Promise<Exposition>): Promise<Exposition> {
-  const until = Date.now() + 5_000;
-  for (;;) {
-    const e = await read();
-    let started = 0;
-    let handled = 0;
-    for (const [k, v] of e.series) {
-      if (k.startsWith("grpc_server_started_total{")) started += v;
-      if (k.startsWith("grpc_server_handled_total{")) handled += v;
-    }
-    if (started === handled || Date.now() > until) return e;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  let e: Exposition | undefined;
+  await waitFor(
+    async () => {
+      e = await read();
+      let started = 0;
+      let handled = 0;
+      for (const [k, v] of e.series) {
+        if (k.startsWith("grpc_server_started_total{")) started += v;
+        if (k.startsWith("grpc_server_handled_total{")) handled += v;
+      }
+      return started === handled;
+    },
+    { timeoutMs: 5_000, intervalMs: 10, orFalse: true },
+  );
+  return e!;
 }

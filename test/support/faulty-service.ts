@@ -7,15 +7,15 @@ import type {
   sendUnaryData,
 } from "@grpc/grpc-js";
 import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../../testdata/gen/test.js";
+import { sleep } from "./wait.js";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const status = (code: number, details: string) => ({ code, details }) as ServiceError;
 const reply = (n: number): PingResponse => ({ Value: "v", counter: n });
 
 /**
  * faultyService ends its calls in every way a handler can, chosen by the
- * request's `value` (or, for client-streaming and bidi calls, the first
- * request's): the terminal paths the exactly-once tests walk.
+ * request's `value` (on bidi calls, by each request's; client-streaming calls
+ * have one behaviour): the terminal paths the exactly-once tests walk.
  */
 export const faultyService: TestServiceServer = {
   pingEmpty(_call: ServerUnaryCall<Empty, PingResponse>, cb: sendUnaryData<PingResponse>) {

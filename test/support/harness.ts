@@ -6,10 +6,11 @@ import { TestServiceClient, type TestServiceServer, TestServiceService } from ".
 import { instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
 import { codesOf, type Exposition, scrape, seriesValue, settled } from "./exposition.js";
 import { connect, startServer } from "./server.js";
+import { waitFor as waitUntil } from "./wait.js";
 
 export const service = "mwitkow.testproto.TestService";
 
-/** TestServiceMethods lists the conformance service's methods with their grpc_type. */
+/** methods lists the conformance service's methods with their grpc_type. */
 export const methods = [
   ["PingEmpty", "unary"],
   ["Ping", "unary"],
@@ -75,13 +76,14 @@ export async function harness(
     },
     scrape: settledScrape,
     async waitFor(name, method, extra, want) {
-      const until = Date.now() + 5_000;
-      let last = await now(name, method, extra);
-      while (last !== want && Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        last = await now(name, method, extra);
-      }
-      if (last !== want) throw new Error(`${name} of ${method} stayed at ${last}, expected ${want}`);
+      let last: number | undefined;
+      await waitUntil(
+        async () => {
+          last = await now(name, method, extra);
+          return last === want;
+        },
+        { timeoutMs: 5_000, intervalMs: 5, what: () => `${name} of ${method} stayed at ${last}, expected ${want}` },
+      );
     },
   };
 }

@@ -10,6 +10,7 @@ import { connect, createServer, type Server } from "node:net";
 import { delimiter, join } from "node:path";
 import { type Exposition, parseExposition, settled } from "./exposition.js";
 import { repo } from "./plugin.js";
+import { waitFor } from "./wait.js";
 
 /**
  * readmeBlocks returns the body of every fenced block that directly follows a
@@ -234,24 +235,28 @@ function start(cwd: string, node: string, script: string, timeoutMs: number): Ch
 
 /** listening resolves once a TCP connection to port succeeds, failing if the server exits or the deadline passes. */
 async function listening(port: number, server: Child, deadline: number): Promise<void> {
-  for (;;) {
-    if (server.proc.exitCode !== null || server.proc.signalCode !== null) {
-      throw new Error(`the server exited (${server.proc.exitCode ?? server.proc.signalCode}):\n${server.out.stderr}`);
-    }
-    const up = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, "127.0.0.1");
-      sock.setTimeout(1_000, () => sock.destroy());
-      sock.once("connect", () => {
-        resolve(true);
-        sock.destroy();
+  await waitFor(
+    () => {
+      if (server.proc.exitCode !== null || server.proc.signalCode !== null) {
+        throw new Error(`the server exited (${server.proc.exitCode ?? server.proc.signalCode}):\n${server.out.stderr}`);
+      }
+      return new Promise<boolean>((resolve) => {
+        const sock = connect(port, "127.0.0.1");
+        sock.setTimeout(1_000, () => sock.destroy());
+        sock.once("connect", () => {
+          resolve(true);
+          sock.destroy();
+        });
+        sock.once("error", () => resolve(false));
+        sock.once("close", () => resolve(false));
       });
-      sock.once("error", () => resolve(false));
-      sock.once("close", () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}:\n${server.out.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    },
+    {
+      timeoutMs: deadline - Date.now(),
+      intervalMs: 25,
+      what: () => `nothing listens on 127.0.0.1:${port}:\n${server.out.stderr}`,
+    },
+  );
 }
 
 /** Greeting is what one run of the README's server and client showed. */

@@ -9,6 +9,7 @@ import {
 } from "@grpc/grpc-js";
 import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../../testdata/gen/test.js";
 import type { Plan } from "./soak-plan.js";
+import { sleep } from "./wait.js";
 
 /** planHeader carries a call's plan id from the soak client to the soak service. */
 export const planHeader = "x-soak-plan";
@@ -54,8 +55,6 @@ export interface ServerRecord {
 function statusError(code: number, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** response makes the i-th response of a plan. */
 function response(plan: Plan, i: number): PingResponse {

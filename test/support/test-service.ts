@@ -7,6 +7,7 @@ import type {
   sendUnaryData,
 } from "@grpc/grpc-js";
 import type { Empty, PingRequest, PingResponse, TestServiceServer } from "../../testdata/gen/test.js";
+import { sleep } from "./wait.js";
 
 /** listResponses is how many responses PingList sends, as go-grpc-prometheus's test service. */
 export const listResponses = 20;
@@ -14,8 +15,6 @@ export const listResponses = 20;
 function statusError(code: number, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: undefined as never });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * testService implements the conformance service of test.proto with the
