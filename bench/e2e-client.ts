@@ -9,11 +9,11 @@ import type { PingRequest, TestServiceClient } from "../testdata/gen/test.js";
 import { startProfile, stopProfile } from "./e2e-profiler.js";
 import {
   type ClientKind,
+  clientKinds,
   messagesPerStream,
   type Phase,
   type PhaseResult,
   sendToParent,
-  serverKinds,
   type ToClient,
 } from "./e2e-protocol.js";
 
@@ -181,7 +181,7 @@ function run(driver: Driver, phase: Phase, ms: number, concurrency: number): Pro
 }
 
 const kind = process.argv[2] as ClientKind;
-if (!serverKinds.includes(kind)) throw new Error(`bench/e2e-client: unknown client kind ${JSON.stringify(kind)}`);
+if (!clientKinds.includes(kind)) throw new Error(`bench/e2e-client: unknown client kind ${JSON.stringify(kind)}`);
 let driver: Driver | undefined;
 process.on("message", (m: ToClient) => {
   switch (m.type) {

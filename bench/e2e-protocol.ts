@@ -2,12 +2,22 @@
 // (bench/e2e-server.ts, bench/e2e-client.ts) say to each other over the IPC
 // channel node:child_process.fork opens.
 
-/** ServerKind names a server child: the stack it runs and whether it records metrics. */
-export type ServerKind = "grpc-js" | "grpc-js + ours" | "nice-grpc" | "nice-grpc + prometheus";
-/** ClientKind names a client child, as ServerKind. */
-export type ClientKind = ServerKind;
+/** ClientKind names a client child: the stack it runs and whether it records metrics. */
+export type ClientKind = "grpc-js" | "grpc-js + ours" | "nice-grpc" | "nice-grpc + prometheus";
+/**
+ * ServerKind names a server child, as ClientKind, and two more ways of ours:
+ * the run-time path (instrumentServer given the grpc-js ServiceDefinition,
+ * not the generated table) and an InstrumentedServer (a server interceptor,
+ * the implementation unwrapped).
+ */
+export type ServerKind = ClientKind | "grpc-js + ours, by definition" | "grpc-js + InstrumentedServer";
 
-export const serverKinds: readonly ServerKind[] = ["grpc-js", "grpc-js + ours", "nice-grpc", "nice-grpc + prometheus"];
+export const clientKinds: readonly ClientKind[] = ["grpc-js", "grpc-js + ours", "nice-grpc", "nice-grpc + prometheus"];
+export const serverKinds: readonly ServerKind[] = [
+  ...clientKinds,
+  "grpc-js + ours, by definition",
+  "grpc-js + InstrumentedServer",
+];
 
 /**
  * Phase names one workload the client drives at a fixed concurrency:

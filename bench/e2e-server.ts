@@ -42,16 +42,23 @@ async function listen(kind: ServerKind): Promise<{ port: number; stop: () => voi
   const { TestServiceService } = await import("../testdata/gen/test.js");
   switch (kind) {
     case "grpc-js":
-    case "grpc-js + ours": {
+    case "grpc-js + ours":
+    case "grpc-js + ours, by definition":
+    case "grpc-js + InstrumentedServer": {
       const { Server, ServerCredentials } = await import("@grpc/grpc-js");
       const { testService } = await import("../test/support/test-service.js");
       let impl = testService;
-      if (kind === "grpc-js + ours") {
-        const { ServerMetrics } = await import("protoc-gen-grpc-prom/runtime");
-        const { instrumentTestServiceServer } = await import("../testdata/gen/test_grpc_prom.js");
-        impl = instrumentTestServiceServer(testService, new ServerMetrics({ handlingTimeHistogram: true }));
+      let server = new Server();
+      if (kind !== "grpc-js") {
+        const runtime = await import("protoc-gen-grpc-prom/runtime");
+        const metrics = new runtime.ServerMetrics({ handlingTimeHistogram: true });
+        if (kind === "grpc-js + ours") {
+          const { instrumentTestServiceServer } = await import("../testdata/gen/test_grpc_prom.js");
+          impl = instrumentTestServiceServer(testService, metrics);
+        } else if (kind === "grpc-js + ours, by definition") {
+          impl = runtime.instrumentServer(TestServiceService, testService, metrics);
+        } else server = new runtime.InstrumentedServer({}, metrics);
       }
-      const server = new Server();
       server.addService(TestServiceService, impl);
       const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) =>

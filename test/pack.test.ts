@@ -5,25 +5,25 @@
  * compiled by the project's own strict tsc, and a server run under plain node.
  * Nothing here resolves back into the repo's sources or node_modules.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { key, parseExposition } from "./support/exposition.js";
 import { repo } from "./support/plugin.js";
-import { run } from "./support/readme.js";
+import { packTarball, run } from "./support/readme.js";
 
 /** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
-const deps = ["@grpc/grpc-js", "prom-client", "ts-proto", "@bufbuild/buf", "typescript", "@types/node"].map(
+const deps = [
+  "@grpc/grpc-js",
+  "prom-client",
+  "ts-proto",
+  "@bufbuild/buf",
+  "typescript",
+  "@types/node",
+  "@grpc/proto-loader",
+  "grpc-health-check",
+].map(
   (name) =>
     `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`,
 );
@@ -87,10 +87,13 @@ import {
   ClientMetrics,
   defaultBuckets,
   grpcCodeName,
+  type InstrumentClientOptions,
+  InstrumentedServer,
   instrumentClient,
   instrumentServer,
   type MethodTable,
   ServerMetrics,
+  type ServiceMethods,
   serverMetricDefs,
 } from "protoc-gen-grpc-prom/runtime";
 
@@ -103,6 +106,10 @@ export const impl = instrumentServer(table, { echo: () => undefined }, metrics);
 const Client = instrumentClient(makeGenericClientConstructor({} as ServiceDefinition, "demo.Echo"), table);
 export const client = new Client("127.0.0.1:1", credentials.createInsecure(), {}, new ClientMetrics({ registry }));
 export const names: string[] = [grpcCodeName(5), serverMetricDefs.started.name];
+const definition: ServiceMethods = Client.service;
+const at: InstrumentClientOptions = { metricsArgument: 3 };
+export const fromDefinition = instrumentClient(makeGenericClientConstructor(definition as ServiceDefinition, "demo.Echo"), undefined, at);
+export const server = new InstrumentedServer({ interceptors: [] }, metrics);
 `;
 
 /** runtimeConsumerTsconfig checks runtimeConsumerTs alone: strict, skipLibCheck off. */
@@ -181,6 +188,42 @@ let root: string | undefined;
 const setup = new Map<Project["kind"], Error | undefined>();
 
 /** prepare makes one project from nothing up to its compiled dist/. */
+/**
+ * loaderTs is the run-time path: proto-loader's definition, no generated
+ * code, on an InstrumentedServer beside grpc-health-check's service, and a
+ * client from proto-loader's constructor.
+ */
+const loaderTs = `import { credentials, type GrpcObject, loadPackageDefinition, Metadata, type ServiceClientConstructor } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { HealthImplementation } from "grpc-health-check";
+import { Registry } from "prom-client";
+import { ClientMetrics, InstrumentedServer, instrumentClient, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { ServerCredentials } from "@grpc/grpc-js";
+
+const pkg = loadPackageDefinition(loadSync("proto/test.proto", { defaults: true }));
+const TestService = ((pkg.mwitkow as GrpcObject).testproto as GrpcObject).TestService as ServiceClientConstructor;
+const registry = new Registry();
+const server = new InstrumentedServer({}, new ServerMetrics({ registry }));
+new HealthImplementation({ "": "SERVING" }).addToServer(server);
+server.addService(TestService.service, {
+  PingEmpty: (_call: unknown, callback: (e: null, r: object) => void) => callback(null, { Value: "I like kittens.", counter: 42 }),
+});
+server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
+  if (err) throw err;
+  const Client = instrumentClient(TestService);
+  const client = new Client(\`127.0.0.1:\${port}\`, credentials.createInsecure(), {}, new ClientMetrics({ registry })) as unknown as {
+    pingEmpty(req: object, md: Metadata, o: object, cb: (e: Error | null) => void): void;
+    close(): void;
+  };
+  client.pingEmpty({}, new Metadata(), { deadline: Date.now() + 5000 }, async (e) => {
+    if (e) throw e;
+    client.close();
+    server.forceShutdown();
+    console.log(await registry.metrics());
+  });
+});
+`;
+
 async function prepare(p: Project, dir: string, tarball: string): Promise<void> {
   mkdirSync(join(dir, "proto"), { recursive: true });
   mkdirSync(join(dir, "src"));
@@ -191,6 +234,7 @@ async function prepare(p: Project, dir: string, tarball: string): Promise<void> 
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig(p), null, 2));
   writeFileSync(join(dir, "buf.gen.yaml"), bufGenYaml(p));
   writeFileSync(join(dir, "src", "server.ts"), serverTs);
+  writeFileSync(join(dir, "src", "loader.ts"), loaderTs);
   copyFileSync(join(repo, "testdata", "proto", "test.proto"), join(dir, "proto", "test.proto"));
   // --prefer-offline: the cache is warm from the repo's own install.
   await run(
@@ -205,13 +249,8 @@ async function prepare(p: Project, dir: string, tarball: string): Promise<void> 
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "grpc-prom-pack-"));
-  const packDir = join(root, "pack");
-  mkdirSync(packDir);
-  // npm pack runs prepack (the build), so the tarball holds what a publish would.
-  await run(repo, "npm", ["pack", "--pack-destination", packDir], 120_000);
-  const tarballs = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
-  if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.join(", ") || "no tarball"} in ${packDir}`);
-  const tarball = join(packDir, tarballs[0]!);
+  // npm pack runs prepack (the build), in a copy of the tree: the tarball holds what a publish would.
+  const tarball = await packTarball(root);
   // Both projects, and the old compilers, at once: installing is most of this test's time.
   const compilers = Promise.allSettled(Object.values(oldTypeScripts).map((v) => installTypeScript(v)));
   const outcomes = await Promise.allSettled(projects.map((p) => prepare(p, join(root!, p.kind), tarball)));
@@ -295,6 +334,27 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
       [key("grpc_server_started_total", labels("PingList", "server_stream"))]: 0,
       [key("grpc_server_handled_total", { ...labels("PingList", "server_stream"), grpc_code: "OK" })]: 0,
     });
+  });
+});
+
+describe.each(projects)("the run-time path in a fresh $kind project: proto-loader, InstrumentedServer", (p) => {
+  it("counts proto-loader's service and grpc-health-check's, every label set present, from the packed tarball", async () => {
+    expect(setup.get(p.kind)?.message).toBeUndefined();
+    const { stdout } = await run(join(root!, p.kind), process.execPath, ["dist/loader.js"], 20_000);
+    const series = parseExposition(stdout).series;
+    const health = { grpc_service: "grpc.health.v1.Health", grpc_method: "Check", grpc_type: "unary" };
+    expect(Object.fromEntries(series), stdout).toMatchObject({
+      [key("grpc_server_started_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_server_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" })]: 1,
+      [key("grpc_server_msg_sent_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_client_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" })]: 1,
+      [key("grpc_client_msg_received_total", labels("PingEmpty", "unary"))]: 1,
+      [key("grpc_server_started_total", health)]: 0,
+      [key("grpc_server_started_total", labels("PingStream", "bidi_stream"))]: 0,
+    });
+    // 6 methods of the test service and 3 of health, on the server; 6 on the client.
+    expect([...series.keys()].filter((k) => k.startsWith("grpc_server_handled_total{"))).toHaveLength(9 * 17);
+    expect([...series.keys()].filter((k) => k.startsWith("grpc_client_handled_total{"))).toHaveLength(6 * 17);
   });
 });
 
