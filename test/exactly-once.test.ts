@@ -258,43 +258,60 @@ function once(e: Exposition, side: "server" | "client", method: MethodName): str
   return Object.keys(codes)[0]!;
 }
 
-describe("every terminal path is counted exactly once, on server and client", () => {
-  it.each(paths)("$name", async (path) => {
-    const [serverRegistry, clientRegistry] = [new Registry(), new Registry()];
-    const serverMetrics = new ServerMetrics({ registry: serverRegistry, handlingTimeHistogram: true });
-    const clientMetrics = new ClientMetrics({ registry: clientRegistry, handlingTimeHistogram: true });
-    const running = await startServer((s) =>
-      s.addService(TestServiceService, instrumentTestServiceServer(faultyService, serverMetrics)),
-    );
-    const client = new InstrumentedTestServiceClient(running.address, credentials.createInsecure(), {}, clientMetrics);
-    onTestFinished(async () => {
-      client.close();
-      await running.close();
+// The server side counted by the generated wrapper; and by an InstrumentedServer's interceptor with
+// the wrapper too, each call seen by both and counted once, with the same codes.
+const servers = [
+  { name: "wrapper", serverWide: false },
+  { name: "InstrumentedServer and wrapper", serverWide: true },
+] as const;
+
+describe.each(servers)(
+  "every terminal path is counted exactly once, on server and client ($name)",
+  ({ serverWide }) => {
+    it.each(paths)("$name", async (path) => {
+      const [serverRegistry, clientRegistry] = [new Registry(), new Registry()];
+      const serverMetrics = new ServerMetrics({ registry: serverRegistry, handlingTimeHistogram: true });
+      const clientMetrics = new ClientMetrics({ registry: clientRegistry, handlingTimeHistogram: true });
+      const running = await startServer(
+        (s) => s.addService(TestServiceService, instrumentTestServiceServer(faultyService, serverMetrics)),
+        {},
+        serverWide ? serverMetrics : undefined,
+      );
+      const client = new InstrumentedTestServiceClient(
+        running.address,
+        credentials.createInsecure(),
+        {},
+        clientMetrics,
+      );
+      onTestFinished(async () => {
+        client.close();
+        await running.close();
+      });
+      const ends: Ends = {
+        client,
+        shutdown: () => running.server.forceShutdown(),
+        async serverStarted(method) {
+          const k = key("grpc_server_started_total", labels(method));
+          await waitFor(async () => (await scrape(serverRegistry)).series.get(k) === 1, {
+            timeoutMs: 5_000,
+            intervalMs: 5,
+            what: "the server never started the call",
+          });
+        },
+      };
+      const seen = await path.run(ends);
+      const clientCode = once(await scrape(clientRegistry), "client", path.method);
+      const serverCode = once(await settled(() => scrape(serverRegistry)), "server", path.method);
+      // Let anything late (a second callback, a timer of the handler) happen, then count again.
+      await sleep(100);
+      expect(once(await scrape(clientRegistry), "client", path.method)).toBe(clientCode);
+      expect(once(await scrape(serverRegistry), "server", path.method)).toBe(serverCode);
+      if (typeof path.client === "string") expect(clientCode).toBe(path.client);
+      else expect(path.client(clientCode), clientCode).toBe(true);
+      if (typeof path.server === "string") expect(serverCode).toBe(path.server);
+      else expect(path.server(clientCode), `server ${serverCode}, client ${clientCode}`).toBe(true);
+      // What the client's code saw is what the client's metrics say.
+      expect(seen.code).toBe(grpcCodeNames.indexOf(clientCode as (typeof grpcCodeNames)[number]));
     });
-    const ends: Ends = {
-      client,
-      shutdown: () => running.server.forceShutdown(),
-      async serverStarted(method) {
-        const k = key("grpc_server_started_total", labels(method));
-        await waitFor(async () => (await scrape(serverRegistry)).series.get(k) === 1, {
-          timeoutMs: 5_000,
-          intervalMs: 5,
-          what: "the server never started the call",
-        });
-      },
-    };
-    const seen = await path.run(ends);
-    const clientCode = once(await scrape(clientRegistry), "client", path.method);
-    const serverCode = once(await settled(() => scrape(serverRegistry)), "server", path.method);
-    // Let anything late (a second callback, a timer of the handler) happen, then count again.
-    await sleep(100);
-    expect(once(await scrape(clientRegistry), "client", path.method)).toBe(clientCode);
-    expect(once(await scrape(serverRegistry), "server", path.method)).toBe(serverCode);
-    if (typeof path.client === "string") expect(clientCode).toBe(path.client);
-    else expect(path.client(clientCode), clientCode).toBe(true);
-    if (typeof path.server === "string") expect(serverCode).toBe(path.server);
-    else expect(path.server(clientCode), `server ${serverCode}, client ${clientCode}`).toBe(true);
-    // What the client's code saw is what the client's metrics say.
-    expect(seen.code).toBe(grpcCodeNames.indexOf(clientCode as (typeof grpcCodeNames)[number]));
-  });
-});
+  },
+);
