@@ -1,9 +1,7 @@
 import {
   Server,
   ServerInterceptingCall,
-  type ServerInterceptingCallInterface,
   type ServerInterceptor,
-  type ServerMethodDefinition,
   type ServerOptions,
 } from "@grpc/grpc-js";
 import type { MethodRecord } from "./method-record.js";
@@ -85,7 +83,7 @@ const handlerTypes: Readonly<Record<string, readonly [boolean, boolean]>> = {
  * interceptor on the chain) passes untouched.
  */
 function metricsInterceptor(records: ReadonlyMap<string, MethodRecord>): ServerInterceptor {
-  return (descriptor: ServerMethodDefinition<unknown, unknown>, next: ServerInterceptingCallInterface) => {
+  return (descriptor, next) => {
     const record = records.get(descriptor.path);
     const oneResponse = !descriptor.responseStream;
     const r = record && recordServerCall(next, wireBelow(next), record, oneResponse);
