@@ -32,8 +32,8 @@ export interface ClientMetricsOptions {
   readonly handlingTimeHistogram?: boolean | HistogramOptions;
   /**
    * streamReceiveTimeHistogram enables grpc_client_msg_recv_handling_seconds
-   * on streaming methods: how long each receive waited (see the README for
-   * how grpc-js's events map onto Go's RecvMsg).
+   * on streaming methods: how long each receive waited (see docs/metrics.md
+   * for how grpc-js's events map onto Go's RecvMsg).
    */
   readonly streamReceiveTimeHistogram?: boolean | HistogramOptions;
   /** streamSendTimeHistogram enables grpc_client_msg_send_handling_seconds on streaming methods: the time of each send. */

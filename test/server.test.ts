@@ -347,7 +347,7 @@ describe("client streaming", () => {
 
   it("counts a deadline passing mid-stream as DeadlineExceeded", async () => {
     // Answers a moment after its input ends: grpc-js ends the input when the client's reset arrives,
-    // which under load can come before the server's own deadline (see the README on grpc-js).
+    // which under load can come before the server's own deadline (see docs/metrics.md on grpc-js).
     const h = await harness({ pingClientStream: slowClientStream });
     const o = await unary<PingResponse>((m, opt, cb) => {
       const c = h.client.pingClientStream(m, opt, cb);

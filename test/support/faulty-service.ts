@@ -82,7 +82,7 @@ export const faultyService: TestServiceServer = {
   pingClientStream(call: ServerReadableStream<PingRequest, PingResponse>, cb: sendUnaryData<PingResponse>) {
     let n = 0;
     call.on("data", () => n++);
-    // Answers a moment after the input ends, so a cancel is seen as one (see the README on grpc-js).
+    // Answers a moment after the input ends, so a cancel is seen as one (see docs/metrics.md on grpc-js).
     call.on("end", () => setTimeout(() => cb(null, reply(n)), 50));
   },
 

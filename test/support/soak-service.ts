@@ -306,7 +306,7 @@ export function soakService(plans: ReadonlyMap<number, Plan>): {
         call.write(response(plan, i));
       });
       if (plan.kind === "cancel" || plan.kind === "deadline") return undefined;
-      // The input ends with the client's half-close, or, on a cancel, with grpc-js's "end" (README) or,
+      // The input ends with the client's half-close, or, on a cancel, with grpc-js's "end" (docs/metrics.md) or,
       // when the cancel came first, with "cancelled" alone.
       const ended = new Promise<void>((resolve) => {
         call.on("end", () => {
