@@ -1,15 +1,26 @@
 import { PluginError } from "./errors.js";
+import type { Generator, GeneratorName } from "./generator.js";
+import { grpcTools } from "./generator-grpc-tools.js";
+import { protobufTs } from "./generator-protobuf-ts.js";
+import { tsProto } from "./generator-ts-proto.js";
 
 /** Options are this plugin's own options, beside protoplugin's (target, import_extension, ...). */
 export interface Options {
   /** runtimeImport is the module generated code imports the runtime from. */
   readonly runtimeImport: string;
-  /** tsProtoFileSuffix is the `fileSuffix` given to ts-proto, so that its files are found. */
-  readonly tsProtoFileSuffix: string;
+  /**
+   * generator describes the generator whose files ours import (the
+   * `generator` option), ts-proto's with the `fileSuffix` given to it
+   * (`ts_proto_file_suffix`), so that its files are found.
+   */
+  readonly generator: Generator;
 }
 
 /** optionNames lists this plugin's own options, as written in buf.gen.yaml. */
-export const optionNames = ["runtime_import", "ts_proto_file_suffix"] as const;
+export const optionNames = ["generator", "runtime_import", "ts_proto_file_suffix"] as const;
+
+/** generatorNames are the values of the `generator` option, the default first. */
+export const generatorNames: readonly GeneratorName[] = ["ts-proto", "grpc-tools", "protobuf-ts"];
 
 /**
  * optionForms lists every option the plugin accepts, its own and
@@ -17,6 +28,7 @@ export const optionNames = ["runtime_import", "ts_proto_file_suffix"] as const;
  */
 export const optionForms = {
   target: "target=ts",
+  generator: "generator=ts-proto|grpc-tools|protobuf-ts",
   import_extension: "import_extension=none|js|ts",
   ts_proto_file_suffix: "ts_proto_file_suffix=SUFFIX",
   runtime_import: "runtime_import=MODULE",
@@ -42,7 +54,11 @@ const protopluginValues: Readonly<Record<string, readonly string[]>> = {
   elide_plugin_version: booleans,
 };
 
-const defaults: Options = { runtimeImport: "protoc-gen-grpc-prom/runtime", tsProtoFileSuffix: "" };
+const defaults = {
+  runtimeImport: "protoc-gen-grpc-prom/runtime",
+  generator: "ts-proto",
+  tsProtoFileSuffix: "",
+} as const;
 const suffixRE = /^[A-Za-z0-9_.-]*$/;
 const targetReason = "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files";
 
@@ -56,6 +72,7 @@ const targetReason = "protoc-gen-grpc-prom emits TypeScript beside ts-proto's fi
 export function checkParameter(parameter: string): void {
   const ours: { key: string; value: string }[] = [];
   let target = false;
+  let importExtension: string | undefined;
   for (const raw of parameter === "" ? [] : parameter.split(",")) {
     const i = raw.indexOf("=");
     const key = i < 0 ? raw : raw.slice(0, i);
@@ -75,12 +92,20 @@ export function checkParameter(parameter: string): void {
       if (!ok) throw optionError(raw, `${key} takes PATTERN:TARGET`);
     }
     if (key === "target") target = true;
+    if (key === "import_extension") importExtension = raw;
     if ((optionNames as readonly string[]).includes(key)) ours.push({ key, value });
   }
   if (!target) {
     throw new PluginError(`option target=ts is missing: ${targetReason}; ${validOptions()}`);
   }
-  parseOptions(ours);
+  const { generator } = parseOptions(ours);
+  if (generator.name === "grpc-tools" && importExtension !== undefined && /ts$/.test(importExtension)) {
+    throw optionError(
+      importExtension,
+      "with generator=grpc-tools import_extension takes none or js: grpc-tools' files are JavaScript " +
+        "(<name>_grpc_pb.js, declared by <name>_grpc_pb.d.ts), there is no .ts file to import",
+    );
+  }
 }
 
 /**
@@ -89,7 +114,9 @@ export function checkParameter(parameter: string): void {
  * bad value with a message that names it and lists every option.
  */
 export function parseOptions(raw: readonly { key: string; value: string }[]): Options {
-  let { runtimeImport, tsProtoFileSuffix } = defaults;
+  let runtimeImport: string = defaults.runtimeImport;
+  let generator: GeneratorName = defaults.generator;
+  let tsProtoFileSuffix: string = defaults.tsProtoFileSuffix;
   const seen = new Set<string>();
   for (const { key, value } of raw) {
     const option = `${key}=${value}`;
@@ -111,11 +138,36 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Op
         }
         tsProtoFileSuffix = value;
         break;
+      case "generator":
+        if (!(generatorNames as readonly string[]).includes(value)) {
+          throw optionError(option, `generator takes ${oneOf(generatorNames)}`);
+        }
+        generator = value as GeneratorName;
+        break;
       default:
         throw optionError(option, `unknown option ${key}`);
     }
   }
-  return { runtimeImport, tsProtoFileSuffix };
+  const described = generatorOf(generator, tsProtoFileSuffix);
+  if (generator !== "ts-proto" && seen.has("ts_proto_file_suffix")) {
+    throw optionError(
+      `ts_proto_file_suffix=${tsProtoFileSuffix}`,
+      `ts_proto_file_suffix is ts-proto's fileSuffix, and with generator=${generator} our files import ` +
+        `${described.whose}, whose names it does not change; drop it`,
+    );
+  }
+  return { runtimeImport, generator: described };
+}
+
+function generatorOf(name: GeneratorName, tsProtoFileSuffix: string): Generator {
+  switch (name) {
+    case "ts-proto":
+      return tsProto(tsProtoFileSuffix);
+    case "grpc-tools":
+      return grpcTools;
+    case "protobuf-ts":
+      return protobufTs;
+  }
 }
 
 function optionError(raw: string, why: string): PluginError {

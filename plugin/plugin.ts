@@ -17,7 +17,8 @@ const generator = createEcmaScriptPlugin({
 
 /**
  * protocGenGrpcProm is the plugin: for every proto file that declares
- * services it emits `<name>_grpc_prom.ts` beside ts-proto's `<name>.ts`.
+ * services it emits `<name>_grpc_prom.ts` beside the files of the generator
+ * the `generator` option names (ts-proto's `<name>.ts` by default).
  * Its run checks the request and its options before protoplugin reads them,
  * so that each mistake fails with a PluginError that says what is accepted.
  */
@@ -34,7 +35,7 @@ export const protocGenGrpcProm: Plugin = {
 function generateTs(schema: Schema<Options>): void {
   for (const file of schema.files) {
     if (file.services.length === 0) continue;
-    for (const service of file.services) checkService(file.proto.name, service);
+    for (const service of file.services) checkService(file.proto.name, service, schema.options.generator);
     const f = schema.generateFile(`${file.name}_grpc_prom.ts`);
     f.preamble(file);
     generateFile(f, file, schema.options);

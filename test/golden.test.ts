@@ -9,27 +9,32 @@ import { strictOptions, tree } from "./support/plugin-build.js";
 
 const gen = join(repo, "testdata", "gen");
 
-describe("golden generated code in testdata/gen", () => {
+/** outs are the out directories of buf.gen.yaml, under testdata: ts-proto's, grpc-tools' and protobuf-ts's, each with our wrappers. */
+const outs = ["gen", "gen-grpc-tools", "gen-protobuf-ts"];
+
+describe("golden generated code in testdata/gen, gen-grpc-tools and gen-protobuf-ts", () => {
   const scratch = mkdtempSync(join(tmpdir(), "grpc-prom-golden-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it("is what buf.gen.yaml generates now (run `npm run generate` and commit when this fails)", () => {
-    const template = readFileSync(join(repo, "buf.gen.yaml"), "utf8").replaceAll(
-      "out: testdata/gen",
-      `out: ${scratch}`,
+    const template = readFileSync(join(repo, "buf.gen.yaml"), "utf8").replaceAll("out: testdata/", `out: ${scratch}/`);
+    expect(template.match(/out: .*/g)).toEqual(
+      ["gen", "gen", "gen-grpc-tools", "gen-grpc-tools", "gen-protobuf-ts", "gen-protobuf-ts"].map(
+        (out) => `out: ${scratch}/${out}`,
+      ),
     );
-    expect(template).toContain(scratch);
     writeFileSync(join(scratch, "buf.gen.yaml"), template);
     execFileSync(buf, ["generate", "--template", join(scratch, "buf.gen.yaml")], {
       cwd: repo,
       stdio: "pipe",
       timeout: 120_000,
     });
-    const fresh = tree(scratch);
-    fresh.delete("buf.gen.yaml");
-    const golden = tree(gen);
-    expect([...fresh.keys()].sort()).toEqual([...golden.keys()].sort());
-    for (const [name, text] of golden) expect(fresh.get(name), name).toBe(text);
+    for (const out of outs) {
+      const fresh = tree(join(scratch, out));
+      const golden = tree(join(repo, "testdata", out));
+      expect([...fresh.keys()].sort(), out).toEqual([...golden.keys()].sort());
+      for (const [name, text] of golden) expect(fresh.get(name), `${out}/${name}`).toBe(text);
+    }
   });
 });
 

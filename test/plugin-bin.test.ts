@@ -58,7 +58,7 @@ const encode = (edit: (r: typeof request) => void) => {
 };
 const run = "this is a protoc plugin: run it from `buf generate` or protoc, which write a request to its stdin";
 const options =
-  "the options are target=ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
+  "the options are target=ts, generator=ts-proto|grpc-tools|protobuf-ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
   "js_import_style=module|legacy_commonjs, keep_empty_files=true|false, ts_nocheck=true|false, " +
   "elide_plugin_version=true|false, rewrite_imports=PATTERN:TARGET, map_imports=PATTERN:TARGET";
 

@@ -27,7 +27,7 @@ function failure(parameter: string): string {
 }
 
 const valid =
-  "the options are target=ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
+  "the options are target=ts, generator=ts-proto|grpc-tools|protobuf-ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
   "js_import_style=module|legacy_commonjs, keep_empty_files=true|false, ts_nocheck=true|false, " +
   "elide_plugin_version=true|false, rewrite_imports=PATTERN:TARGET, map_imports=PATTERN:TARGET";
 const ts = "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files";
@@ -58,6 +58,31 @@ describe("a bad option fails the run with one line naming it and listing every o
       'ts_proto_file_suffix takes only letters, digits, "_", "-" and "."',
     ],
     ["target=ts,runtime_import=a,runtime_import=b", "runtime_import=b", "runtime_import is given twice"],
+    // The generator, and the options that pair with one generator only.
+    ["target=ts,generator=", "generator=", "generator takes ts-proto, grpc-tools or protobuf-ts"],
+    ["target=ts,generator=grpc_tools", "generator=grpc_tools", "generator takes ts-proto, grpc-tools or protobuf-ts"],
+    ["target=ts,generator=ts-proto-x", "generator=ts-proto-x", "generator takes ts-proto, grpc-tools or protobuf-ts"],
+    ["target=ts,generator=TS-PROTO", "generator=TS-PROTO", "generator takes ts-proto, grpc-tools or protobuf-ts"],
+    ["target=ts,generator", "generator", "generator needs a value: generator=ts-proto|grpc-tools|protobuf-ts"],
+    ["target=ts,generator=grpc-tools,generator=ts-proto", "generator=ts-proto", "generator is given twice"],
+    [
+      "target=ts,generator=grpc-tools,ts_proto_file_suffix=_pb",
+      "ts_proto_file_suffix=_pb",
+      "ts_proto_file_suffix is ts-proto's fileSuffix, and with generator=grpc-tools our files import grpc-tools', " +
+        "whose names it does not change; drop it",
+    ],
+    [
+      "target=ts,ts_proto_file_suffix=,generator=protobuf-ts",
+      "ts_proto_file_suffix=",
+      "ts_proto_file_suffix is ts-proto's fileSuffix, and with generator=protobuf-ts our files import protobuf-ts's, " +
+        "whose names it does not change; drop it",
+    ],
+    ...["ts", ".ts"].map((ext) => [
+      `target=ts,generator=grpc-tools,import_extension=${ext}`,
+      `import_extension=${ext}`,
+      "with generator=grpc-tools import_extension takes none or js: grpc-tools' files are JavaScript " +
+        "(<name>_grpc_pb.js, declared by <name>_grpc_pb.d.ts), there is no .ts file to import",
+    ]),
     // protoplugin's options' values, which protoplugin reports only as `invalid option "..."`.
     ["target=foo", "target=foo", `${ts}, so target must be ts`],
     ["target=js", "target=js", `${ts}, so target must be ts`],
@@ -92,7 +117,40 @@ describe("every option value the plugin accepts", () => {
     "target=ts,map_imports=a:b",
     "target=ts,runtime_import=@acme/metrics,ts_proto_file_suffix=_pb.v1-x",
     "target=ts,ts_proto_file_suffix=",
+    ...["ts-proto", "grpc-tools", "protobuf-ts"].map((g) => `target=ts,generator=${g}`),
+    "target=ts,generator=ts-proto,ts_proto_file_suffix=_pb",
+    ...["none", "js", ""].map((v) => `target=ts,generator=grpc-tools,import_extension=${v}`),
+    ...["none", "js", "ts"].map((v) => `target=ts,generator=protobuf-ts,import_extension=${v}`),
+    "target=ts,generator=protobuf-ts,runtime_import=@acme/metrics",
   ])("%j generates", (parameter) => {
     expect(run(parameter).file.map((f) => f.name)).toEqual(["p_grpc_prom.ts"]);
+  });
+
+  it("generator=ts-proto is the default: the same files, byte for byte", () => {
+    const text = (parameter: string) => run(parameter).file.map((f) => f.content.replace(`"${parameter}"`, ""));
+    expect(text("target=ts,generator=ts-proto")).toEqual(text("target=ts"));
+  });
+
+  it.each([
+    ["ts-proto", ['import type { SServer, SService } from "./p.js";', 'import { SClient } from "./p.js";']],
+    [
+      "grpc-tools",
+      ['import type { ISServer, SService } from "./p_grpc_pb.js";', 'import { SClient } from "./p_grpc_pb.js";'],
+    ],
+    [
+      "protobuf-ts",
+      [
+        'import type { IS, sDefinition } from "./p.grpc-server.js";',
+        'import { SClient } from "./p.grpc-client.js";',
+        'import type { BinaryReadOptions, BinaryWriteOptions } from "@protobuf-ts/runtime";',
+      ],
+    ],
+  ])("generator=%s: its files imported, and the runtime", (generator, imports) => {
+    const content = run(`target=ts,import_extension=js,generator=${generator}`).file[0]!.content;
+    expect(content.split("\n").filter((l) => l.startsWith("import "))).toEqual([
+      'import type { InstrumentedClientConstructor, MethodTable, ServerMetrics } from "protoc-gen-grpc-prom/runtime";',
+      'import { instrumentClient, instrumentServer } from "protoc-gen-grpc-prom/runtime";',
+      ...imports,
+    ]);
   });
 });
