@@ -100,12 +100,25 @@ export const strictOptions = {
 };
 
 /**
+ * commonJsOptions are strictOptions for a CommonJS project (`module:
+ * commonjs`, so Node10's resolution), as grpc-tools' files and the
+ * extensionless imports of protobuf-ts's need; without verbatimModuleSyntax,
+ * which refuses `import` in a CommonJS module.
+ */
+export const commonJsOptions = {
+  ...strictOptions,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  verbatimModuleSyntax: false,
+};
+
+/**
  * typeCheck compiles every .ts file under dir (a generated tree, no
- * node_modules in it) with strictOptions and the
+ * node_modules in it) with strictOptions, or the options given, and the
  * runtime from source.
  */
-export function typeCheck(dir: string): Checked {
-  const project = new Project({ compilerOptions: strictOptions });
+export function typeCheck(dir: string, compilerOptions: ts.CompilerOptions = strictOptions): Checked {
+  const project = new Project({ compilerOptions });
   const files = project.addSourceFilesAtPaths(join(dir, "**/*.ts")).map((f) => relative(dir, f.getFilePath()));
   const errors = new Map<string, string[]>();
   for (const d of project.getPreEmitDiagnostics()) {
