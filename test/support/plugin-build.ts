@@ -65,6 +65,56 @@ ${plugins.join("")}`;
   });
 }
 
+/** otherGenerators are the real generators beside which our plugin runs with generator=NAME: each one's local and options. */
+export const otherGenerators = {
+  "grpc-tools": {
+    local: join(repo, "node_modules", "grpc_tools_node_protoc_ts", "bin", "protoc-gen-ts"),
+    opt: ["grpc_js"],
+  },
+  "protobuf-ts": {
+    local: join(repo, "node_modules", "@protobuf-ts", "plugin", "bin", "protoc-gen-ts"),
+    opt: ["client_grpc1", "server_grpc1"],
+  },
+} as const;
+
+/**
+ * bufGenerateBeside is bufGenerate for generator=NAME: the protos under
+ * dir/src generated into dir/gen by the real generator (grpc-tools' is
+ * grpc_tools_node_protoc_ts, its declarations) and our plugin beside it, in
+ * one buf run.
+ */
+export async function bufGenerateBeside(
+  dir: string,
+  protos: Record<string, string>,
+  generator: keyof typeof otherGenerators,
+): Promise<void> {
+  for (const [name, text] of Object.entries(protos)) {
+    mkdirSync(dirname(join(dir, "src", name)), { recursive: true });
+    writeFileSync(join(dir, "src", name), text);
+  }
+  symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+  const { local, opt } = otherGenerators[generator];
+  const out = join(dir, "gen");
+  const template = `version: v2
+inputs:
+  - directory: ${join(dir, "src")}
+plugins:
+  - local: ["node", "${local}"]
+    out: ${out}
+    strategy: all
+    opt: [${opt.join(", ")}]
+  - local: ["node", "--import", "tsx", "${join(repo, "plugin", "bin.ts")}"]
+    out: ${out}
+    strategy: all
+    opt: [target=ts, generator=${generator}]
+`;
+  writeFileSync(join(dir, "buf.gen.yaml"), template);
+  await promisify(execFile)(buf, ["generate", "--template", join(dir, "buf.gen.yaml")], {
+    cwd: repo,
+    timeout: 120_000,
+  });
+}
+
 /** tree returns every file under dir, by path relative to it. */
 export function tree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
