@@ -81,6 +81,14 @@ const bad: Record<string, [Uint8Array, string]> = {
     encode((r) => (r.parameter = "target=ts,colour=blue")),
     `invalid option "colour=blue": unknown option colour; ${options}`,
   ],
+  "an unknown generator": [
+    encode((r) => (r.parameter = "target=ts,generator=grpc")),
+    `invalid option "generator=grpc": generator takes ts-proto, grpc-tools or protobuf-ts; ${options}`,
+  ],
+  "an option of one generator with another": [
+    encode((r) => (r.parameter = "target=ts,generator=protobuf-ts,ts_proto_file_suffix=_pb")),
+    `invalid option "ts_proto_file_suffix=_pb": ts_proto_file_suffix is ts-proto's fileSuffix, and with generator=protobuf-ts our files import protobuf-ts's, whose names it does not change; drop it; ${options}`,
+  ],
   "a bad protoplugin option": [
     encode((r) => (r.parameter = "target=foo")),
     `invalid option "target=foo": protoc-gen-grpc-prom emits TypeScript beside ts-proto's files, so target must be ts; ${options}`,
