@@ -4,8 +4,9 @@ import type { Generator } from "./generator.js";
 
 /**
  * clientMemberNames are the methods of grpc-js's `Client` that an rpc must not
- * be keyed by: makeGenericClientConstructor puts every rpc on its client's
- * prototype under ts-proto's key, replacing these, the client's own close,
+ * be keyed by: makeGenericClientConstructor (ts-proto's and grpc-tools'
+ * clients are made by it) puts every rpc on its client's prototype under
+ * the generator's key, replacing these, the client's own close,
  * getChannel and waitForReady and two it calls on every call. (Its
  * makeUnaryRequest and the like, the rest of `Client.prototype`, are replaced
  * harmlessly: rpc methods keep grpc-js's own. A test keeps the two lists
@@ -19,8 +20,9 @@ export const clientMemberNames: readonly string[] = [
   "checkMetadataAndOptions",
 ];
 
-// ts-proto writes its keys unquoted; only identifiers and (short, canonical)
-// integers are then valid keys that mean what they say.
+// ts-proto, grpc-tools and protobuf-ts write their keys unquoted; only
+// identifiers and (short, canonical) integers are then valid keys that mean
+// what they say.
 const usableKeyRE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|0|[1-9][0-9]{0,14})$/;
 
 /**
