@@ -35,7 +35,7 @@ describe("golden generated code in testdata/gen, gen-grpc-tools and gen-protobuf
       expect([...fresh.keys()].sort(), out).toEqual([...golden.keys()].sort());
       for (const [name, text] of golden) expect(fresh.get(name), `${out}/${name}`).toBe(text);
     }
-  });
+  }, 120_000);
 });
 
 describe("the generated code under strict TypeScript", () => {
