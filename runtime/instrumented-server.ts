@@ -1,9 +1,4 @@
-import {
-  Server,
-  ServerInterceptingCall,
-  type ServerInterceptor,
-  type ServerOptions,
-} from "@grpc/grpc-js";
+import { Server, ServerInterceptingCall, type ServerInterceptor, type ServerOptions } from "@grpc/grpc-js";
 import type { MethodRecord } from "./method-record.js";
 import { recordServerCall, wireBelow } from "./server-call.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
