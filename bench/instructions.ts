@@ -66,7 +66,7 @@ function callgrind(job: Job, dir: string, extra: string[], onStart?: (child: Chi
   });
 }
 
-/** loopbackServer counts the plain server over loopback: it prints its port, this process makes the calls. */
+/** loopbackServer counts a server over loopback: it prints its port, this process makes the calls. */
 function loopbackServer(job: Job, dir: string): Promise<number> {
   let driving: Promise<void> | undefined;
   const counted = callgrind(job, dir, [], (child) => {
@@ -105,10 +105,16 @@ export async function runInstructions(options: { quick: boolean }): Promise<Figu
       client: ["plain", "plain-again", "noop-interceptor", "ours"],
       server: ["plain", "plain-again", "ours"],
     };
+    // Over loopback, the whole side of a real call: plain; on the server also wrapped, and on an InstrumentedServer.
+    const loopbackKinds = {
+      client: ["plain-loopback"],
+      server: ["plain-loopback", "ours-loopback", "instrumented-server-loopback"],
+    };
+    const isLoopback = (kind: string) => kind.endsWith("-loopback");
     const jobs: Job[] = [];
     for (const side of ["client", "server"] as const) {
-      for (const kind of [...kinds[side], "plain-loopback"]) {
-        for (const n of [few, many]) jobs.push({ side, kind, calls: kind === "plain-loopback" ? loopback(n) : n });
+      for (const kind of [...kinds[side], ...loopbackKinds[side]]) {
+        for (const n of [few, many]) jobs.push({ side, kind, calls: isLoopback(kind) ? loopback(n) : n });
       }
     }
     const counts = new Map<string, number>();
@@ -118,16 +124,16 @@ export async function runInstructions(options: { quick: boolean }): Promise<Figu
     const worker = async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const n =
-          job.side === "server" && job.kind === "plain-loopback"
+          job.side === "server" && isLoopback(job.kind)
             ? await loopbackServer(job, dir)
-            : await callgrind(job, dir, job.kind === "plain-loopback" ? [`127.0.0.1:${port}`] : []);
+            : await callgrind(job, dir, isLoopback(job.kind) ? [`127.0.0.1:${port}`] : []);
         counts.set(key(job), n);
         process.stderr.write(`  ${job.side} ${job.kind}, ${job.calls} calls: done\n`);
       }
     };
     await Promise.all([worker(), worker()]);
     const perCall = (side: Job["side"], kind: string) => {
-      const [a, b] = kind === "plain-loopback" ? [loopback(few), loopback(many)] : [few, many];
+      const [a, b] = isLoopback(kind) ? [loopback(few), loopback(many)] : [few, many];
       const n = (counts.get(key({ side, kind, calls: b }))! - counts.get(key({ side, kind, calls: a }))!) / (b - a);
       return { median: n, min: n, max: n };
     };
@@ -137,6 +143,9 @@ export async function runInstructions(options: { quick: boolean }): Promise<Figu
       "plain-again": "plain again (A/A: the noise)",
       "noop-interceptor": "a no-op interceptor",
       ours: "ours",
+      "plain-loopback": "plain",
+      "ours-loopback": "ours, the wrapper",
+      "instrumented-server-loopback": "ours, InstrumentedServer",
     };
     for (const side of ["client", "server"] as const) {
       const measure = `${side} work of a unary call (instructions)`;
@@ -145,14 +154,19 @@ export async function runInstructions(options: { quick: boolean }): Promise<Figu
         const ref = kind === "plain" ? undefined : { name: "plain", spread: plain };
         out.push(figure(measure, names[kind]!, "instr/call", perCall(side, kind), ref));
       }
-      out.push(
-        figure(
-          `${side} work of a unary call over loopback (instructions)`,
-          "plain",
-          "instr/call",
-          perCall(side, "plain-loopback"),
-        ),
-      );
+      const plainLoopback = perCall(side, "plain-loopback");
+      for (const kind of loopbackKinds[side]) {
+        const ref = kind === "plain-loopback" ? undefined : { name: "plain", spread: plainLoopback };
+        out.push(
+          figure(
+            `${side} work of a unary call over loopback (instructions)`,
+            names[kind]!,
+            "instr/call",
+            perCall(side, kind),
+            ref,
+          ),
+        );
+      }
     }
     return out;
   } finally {

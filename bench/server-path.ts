@@ -9,7 +9,10 @@
 // stream closes on the next tick, as over the network. What the wrapper adds
 // to a call is all that differs. "plain-loopback" serves the
 // plain service on 127.0.0.1 (its port on stdout) until n calls are answered:
-// the whole server side of a real call, to set the others against.
+// the whole server side of a real call, to set the others against;
+// "ours-loopback" serves it wrapped by instrumentServer, and
+// "instrumented-server-loopback" unwrapped on an InstrumentedServer (its
+// server interceptor), each with the same real calls.
 //
 //   node --import tsx bench/server-path.ts <kind> <n>
 import { EventEmitter } from "node:events";
@@ -26,9 +29,17 @@ import { TestServiceMethods } from "../testdata/gen/test_grpc_prom.js";
 
 // The runtime as it ships (see bookkeeping.ts).
 const require = createRequire(import.meta.url);
-const { ServerMetrics, instrumentServer } = require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
+const { ServerMetrics, instrumentServer, InstrumentedServer } =
+  require("../dist/runtime/index.js") as typeof import("../runtime/index.js");
 
-export const serverPathKinds = ["plain", "plain-again", "ours", "plain-loopback"] as const;
+export const serverPathKinds = [
+  "plain",
+  "plain-again",
+  "ours",
+  "plain-loopback",
+  "ours-loopback",
+  "instrumented-server-loopback",
+] as const;
 export type ServerPathKind = (typeof serverPathKinds)[number];
 
 type Ping = (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) => void;
@@ -104,19 +115,26 @@ const pingService = {
 } as Partial<TestServiceServer> as TestServiceServer;
 
 /**
- * servePlain serves pingService, uninstrumented, on 127.0.0.1, calling
- * answered after each answer, and resolves with the server and its port.
+ * servePlain serves pingService on 127.0.0.1, calling answered after each
+ * answer, and resolves with the server and its port: uninstrumented, or, as
+ * `how` says, wrapped by instrumentServer, or on an InstrumentedServer.
  */
-export async function servePlain(answered: () => void = () => {}): Promise<{ server: Server; port: number }> {
-  const server = new Server();
-  server.addService(TestServiceService, {
+export async function servePlain(
+  answered: () => void = () => {},
+  how: "plain" | "wrapped" | "instrumented-server" = "plain",
+): Promise<{ server: Server; port: number }> {
+  const metrics =
+    how === "plain" ? undefined : new ServerMetrics({ registry: new Registry(), handlingTimeHistogram: true });
+  const server = how === "instrumented-server" ? new InstrumentedServer({}, metrics) : new Server();
+  const impl: TestServiceServer = {
     ...pingService,
     ping: (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) =>
       pingService.ping(call, (err, value) => {
         callback(err, value);
         answered();
       }),
-  });
+  };
+  server.addService(TestServiceService, how === "wrapped" ? instrumentServer(TestServiceMethods, impl, metrics) : impl);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -128,12 +146,13 @@ if (process.argv[1]?.endsWith("server-path.ts")) {
   if (!serverPathKinds.includes(kind) || !Number.isInteger(n) || n < 1) {
     throw new Error(`usage: server-path.ts <${serverPathKinds.join("|")}> <calls>`);
   }
-  if (kind === "plain-loopback") {
+  if (kind.endsWith("-loopback")) {
     // Serve until n calls are answered, then leave: callgrind reports as the process exits.
     let answered = 0;
+    const how = kind === "plain-loopback" ? "plain" : kind === "ours-loopback" ? "wrapped" : "instrumented-server";
     const { server, port } = await servePlain(() => {
       if (++answered === n) setImmediate(() => server.tryShutdown(() => process.exit(0)));
-    });
+    }, how);
     process.stdout.write(`${port}\n`);
   } else {
     const registry = new Registry();

@@ -3,6 +3,13 @@ import type { Generator, GeneratorName } from "./generator.js";
 import { grpcTools } from "./generator-grpc-tools.js";
 import { protobufTs } from "./generator-protobuf-ts.js";
 import { tsProto } from "./generator-ts-proto.js";
+import {
+  type MonitoringOptionName,
+  type MonitoringOptions,
+  monitoringOptionForms,
+  monitoringOptionNames,
+  monitoringOptions,
+} from "./monitoring/options.js";
 
 /** Options are this plugin's own options, beside protoplugin's (target, import_extension, ...). */
 export interface Options {
@@ -14,10 +21,12 @@ export interface Options {
    * (`ts_proto_file_suffix`), so that its files are found.
    */
   readonly generator: Generator;
+  /** monitoring says which dashboards and rule files to emit beside the TypeScript, and for what objectives. */
+  readonly monitoring: MonitoringOptions;
 }
 
 /** optionNames lists this plugin's own options, as written in buf.gen.yaml. */
-export const optionNames = ["generator", "runtime_import", "ts_proto_file_suffix"] as const;
+export const optionNames = ["generator", "runtime_import", "ts_proto_file_suffix", ...monitoringOptionNames] as const;
 
 /** generatorNames are the values of the `generator` option, the default first. */
 export const generatorNames: readonly GeneratorName[] = ["ts-proto", "grpc-tools", "protobuf-ts"];
@@ -32,6 +41,7 @@ export const optionForms = {
   import_extension: "import_extension=none|js|ts",
   ts_proto_file_suffix: "ts_proto_file_suffix=SUFFIX",
   runtime_import: "runtime_import=MODULE",
+  ...monitoringOptionForms,
   js_import_style: "js_import_style=module|legacy_commonjs",
   keep_empty_files: "keep_empty_files=true|false",
   ts_nocheck: "ts_nocheck=true|false",
@@ -118,6 +128,7 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Op
   let generator: GeneratorName = defaults.generator;
   let tsProtoFileSuffix: string = defaults.tsProtoFileSuffix;
   const seen = new Set<string>();
+  const monitoring = new Map<MonitoringOptionName, string>();
   for (const { key, value } of raw) {
     const option = `${key}=${value}`;
     if (seen.has(key)) throw optionError(option, `${key} is given twice`);
@@ -145,7 +156,9 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Op
         generator = value as GeneratorName;
         break;
       default:
-        throw optionError(option, `unknown option ${key}`);
+        if (!(monitoringOptionNames as readonly string[]).includes(key))
+          throw optionError(option, `unknown option ${key}`);
+        monitoring.set(key as MonitoringOptionName, value);
     }
   }
   const described = generatorOf(generator, tsProtoFileSuffix);
@@ -156,7 +169,7 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Op
         `${described.whose}, whose names it does not change; drop it`,
     );
   }
-  return { runtimeImport, generator: described };
+  return { runtimeImport, generator: described, monitoring: monitoringOptions(monitoring, optionError) };
 }
 
 function generatorOf(name: GeneratorName, tsProtoFileSuffix: string): Generator {

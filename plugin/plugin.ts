@@ -1,6 +1,7 @@
 import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { checkService } from "./check-names.js";
 import { generateFile } from "./generate-file.js";
+import { emitMonitoring } from "./monitoring/emit.js";
 import { checkParameter, type Options, parseOptions } from "./options.js";
 import { checkRequest } from "./request.js";
 import { version } from "./version.js";
@@ -39,6 +40,7 @@ function generateTs(schema: Schema<Options>): void {
     const f = schema.generateFile(`${file.name}_grpc_prom.ts`);
     f.preamble(file);
     generateFile(f, file, schema.options);
+    emitMonitoring(schema, file);
   }
 }
 

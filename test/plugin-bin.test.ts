@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { protocGenGrpcProm } from "../plugin/plugin.js";
 import { runPlugin } from "../plugin/run-node.js";
 import { version } from "../plugin/version.js";
-import { repo, requestFor } from "./support/plugin.js";
+import { optionsLine, repo, requestFor } from "./support/plugin.js";
 
 interface Exit {
   readonly code: number | null;
@@ -57,10 +57,7 @@ const encode = (edit: (r: typeof request) => void) => {
   return toBinary(CodeGeneratorRequestSchema, r);
 };
 const run = "this is a protoc plugin: run it from `buf generate` or protoc, which write a request to its stdin";
-const options =
-  "the options are target=ts, generator=ts-proto|grpc-tools|protobuf-ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
-  "js_import_style=module|legacy_commonjs, keep_empty_files=true|false, ts_nocheck=true|false, " +
-  "elide_plugin_version=true|false, rewrite_imports=PATTERN:TARGET, map_imports=PATTERN:TARGET";
+const options = optionsLine;
 
 // Each case: its input, and the one line it must print on stderr.
 const bad: Record<string, [Uint8Array, string]> = {

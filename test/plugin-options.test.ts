@@ -3,7 +3,7 @@ import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../plugin/errors.js";
 import { protocGenGrpcProm } from "../plugin/plugin.js";
-import { requestFor } from "./support/plugin.js";
+import { optionsLine, requestFor } from "./support/plugin.js";
 
 // One buf build; each case runs it with its own parameter.
 const request = requestFor({
@@ -26,10 +26,7 @@ function failure(parameter: string): string {
   return "(the run succeeded)";
 }
 
-const valid =
-  "the options are target=ts, generator=ts-proto|grpc-tools|protobuf-ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
-  "js_import_style=module|legacy_commonjs, keep_empty_files=true|false, ts_nocheck=true|false, " +
-  "elide_plugin_version=true|false, rewrite_imports=PATTERN:TARGET, map_imports=PATTERN:TARGET";
+const valid = optionsLine;
 const ts = "protoc-gen-grpc-prom emits TypeScript beside ts-proto's files";
 
 describe("a bad option fails the run with one line naming it and listing every option", () => {
