@@ -68,6 +68,12 @@ export function monitoredService(service: DescService, options: MonitoringOption
   const serviceDisabled = ofService?.disabled === true;
   const methods = service.methods.map((m): MonitoredMethod => {
     const ofMethod = objectivesOption(m, method_objectives);
+    if (grpcType(m) !== "unary" && (ofMethod?.latencySeconds !== undefined || ofMethod?.latencyPercent !== undefined)) {
+      // The rule files alert on the latency of unary methods only (rules.ts).
+      throw new PluginError(
+        `${where}, method ${m.name}: option latency_seconds is for unary methods: a ${grpcType(m)} method's handling time is how long its stream stays open`,
+      );
+    }
     const disabled = ofMethod === undefined ? serviceDisabled : ofMethod.disabled;
     const objectives = ofMethod === undefined ? base : merged(base, ofMethod, options, `${where}, method ${m.name}`);
     return { name: m.name, grpcType: grpcType(m), objectives: disabled ? undefined : objectives };
