@@ -1,0 +1,153 @@
+import type { GrpcType } from "../../runtime/contract.js";
+import { type Side, sideQueries } from "./dashboard-queries.js";
+import type { MonitoredService } from "./model.js";
+
+/** TargetSpec is one query of a panel and the legend of its series (Grafana's `{{label}}` form). */
+export interface TargetSpec {
+  readonly expr: string;
+  readonly legend: string;
+}
+
+/** PanelSpec is what one panel shows: its kind, words, unit, size on the 24-column grid, and queries. */
+export interface PanelSpec {
+  readonly kind: "stat" | "timeseries";
+  readonly title: string;
+  readonly description: string;
+  /** unit is Grafana's unit id: "reqps", "percent", "s", "short". */
+  readonly unit: string;
+  readonly width: number;
+  readonly height: number;
+  readonly targets: readonly TargetSpec[];
+}
+
+/** RowSpec is a row of the dashboard and its panels. */
+export interface RowSpec {
+  readonly title: string;
+  readonly panels: readonly PanelSpec[];
+}
+
+/** quantiles are the latency quantiles every latency panel draws. */
+export const quantiles = [0.5, 0.9, 0.99] as const;
+
+const percentile = (q: number) => `p${Math.round(q * 100)}`;
+
+/** Who records each side, as every panel of the side says. */
+const whose: Readonly<Record<Side, string>> = {
+  server: "as the service's instrumented servers record it (grpc_server_*)",
+  client:
+    "as the instrumented clients calling the service record it (grpc_client_*): the jobs of its callers, not its own",
+};
+
+/**
+ * sideRows are the rows of one side of the service: requests (always), the
+ * latency of each method (with the histogram only) and messages per call
+ * (only for the streaming methods, and only when there are some).
+ */
+export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
+  const q = sideQueries(service.typeName, side);
+  const Side = side === "server" ? "Server" : "Client";
+  const of = whose[side];
+  const stat = (title: string, description: string, unit: string, expr: string): PanelSpec => ({
+    kind: "stat",
+    title,
+    description: `${description}, ${of}.`,
+    unit,
+    width: service.histogram === undefined ? 8 : 6,
+    height: 4,
+    targets: [{ expr, legend: "" }],
+  });
+  const series = (title: string, description: string, unit: string, targets: TargetSpec[], width = 12): PanelSpec => ({
+    kind: "timeseries",
+    title,
+    description: `${description}, ${of}.`,
+    unit,
+    width,
+    height: 8,
+    targets,
+  });
+  const byMethod = (expr: string) => [{ expr, legend: "{{grpc_method}}" }];
+
+  const requests: PanelSpec[] = [
+    stat("Requests/s", "Calls started per second on every method", "reqps", q.requests("")),
+    stat(
+      "Error %",
+      "Calls handled with a code other than OK, in percent of every call handled",
+      "percent",
+      q.errorPercent(""),
+    ),
+    stat("In flight", "Calls started and not yet handled (started minus handled)", "short", q.inFlight("")),
+    ...(service.histogram === undefined
+      ? []
+      : [stat("p99 latency", "The 99th percentile of the handling time of every method", "s", q.latency(0.99))]),
+    series(
+      "Request rate by method",
+      "Calls started per second, per method",
+      "reqps",
+      byMethod(q.requests("grpc_method")),
+    ),
+    series(
+      "Errors by method and code",
+      "Calls handled per second with each code other than OK, per method; a code that did not occur has no series",
+      "reqps",
+      [{ expr: q.errorsByMethodAndCode(), legend: "{{grpc_method}} {{grpc_code}}" }],
+    ),
+    series(
+      "Error % by code",
+      "Each code other than OK, in percent of every call handled by the service; a code that did not occur has no series",
+      "percent",
+      [{ expr: q.errorPercentByCode(), legend: "{{grpc_code}}" }],
+    ),
+    series(
+      "Error % by method",
+      "Calls handled with a code other than OK, in percent of the method's calls handled",
+      "percent",
+      byMethod(q.errorPercent("grpc_method")),
+    ),
+    series(
+      "In flight by method",
+      "Calls started and not yet handled, per method: for streams, how many are open",
+      "short",
+      byMethod(q.inFlight("grpc_method")),
+    ),
+  ];
+  const rows: RowSpec[] = [{ title: `${Side}: requests and errors`, panels: requests }];
+
+  if (service.histogram !== undefined && service.methods.length > 0) {
+    const latency = service.methods.map((m) =>
+      series(
+        `${m.name} latency`,
+        `The 50th, 90th and 99th percentiles of the handling time of ${m.name} (${m.grpcType}), from start to status, over the histogram's buckets`,
+        "s",
+        quantiles.map((p) => ({ expr: q.latency(p, m.name), legend: percentile(p) })),
+        8,
+      ),
+    );
+    rows.push({ title: `${Side}: latency by method`, panels: latency });
+  }
+
+  // The side's own stream is what it sends; the other side's, what it receives.
+  const present = (types: readonly GrpcType[]) => types.filter((t) => service.methods.some((m) => m.grpcType === t));
+  const clientStreams = present(["client_stream", "bidi_stream"]);
+  const serverStreams = present(["server_stream", "bidi_stream"]);
+  const messages: PanelSpec[] = [];
+  const perCall = (direction: "received" | "sent", types: GrpcType[], streaming: string) => {
+    if (types.length === 0) return;
+    messages.push(
+      series(
+        `Messages ${direction} per call`,
+        `Stream messages ${direction} per call started, per ${streaming} method (${types.join(", ")})`,
+        "short",
+        byMethod(q.messagesPerCall(direction, types)),
+      ),
+    );
+  };
+  if (side === "server") {
+    perCall("received", clientStreams, "client-streaming");
+    perCall("sent", serverStreams, "server-streaming");
+  } else {
+    perCall("sent", clientStreams, "client-streaming");
+    perCall("received", serverStreams, "server-streaming");
+  }
+  if (messages.length > 0) rows.push({ title: `${Side}: stream messages per call`, panels: messages });
+  return rows;
+}
