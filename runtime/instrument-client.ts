@@ -31,7 +31,7 @@ export type InstrumentedClientConstructor<C extends ClientConstructor, Extra ext
     address: string,
     credentials: ChannelCredentials,
     options?: Partial<ClientOptions>,
-    ...rest: [...Extra, metrics?: ClientMetrics]
+    ...rest: [...extra: Extra, metrics?: ClientMetrics]
   ) => InstanceType<C>);
 
 /** InstrumentClientOptions says where an instrumented constructor finds its ClientMetrics. */
