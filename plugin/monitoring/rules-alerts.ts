@@ -96,10 +96,10 @@ function alert(service: MonitoredService, methods: readonly string[], b: BurnWin
     expr,
     labels: { severity: b.severity, slo: o.slo, long: b.long, short: b.short },
     annotations: {
-      summary: `${method} is spending the error budget of its ${o.objective} ${b.factor} times as fast as it allows.`,
+      summary: `${method} is spending the error budget of its ${o.objective} at ${b.factor}x the rate it allows.`,
       description:
         `{{ $value | humanizePercentage }} of the calls to ${method} (job {{ $labels.job }}) in the last ${b.long} ${o.what}, ` +
-        `and over ${threshold} in the last ${b.short}: more than ${b.factor} times the ${percentText(budget)} the ${o.objective} allows. ` +
+        `and over ${threshold} in the last ${b.short}: more than ${b.factor}x the ${percentText(budget)} the ${o.objective} allows. ` +
         `At this rate ${b.spent}% of a ${sloPeriodDays}-day error budget is spent in ${b.long}, all of it in ${daysText(b.factor)}.`,
     },
   };
