@@ -201,7 +201,7 @@ describe.skipIf(skip !== undefined)(
         for (const [i, e] of expressions.entries()) {
           if (e.file !== file) continue;
           for (const f of e.forms) {
-            for (const m of mismatches(result("go+table", i, f.name), result("ours", i, f.name), e.timing)) {
+            for (const m of mismatches(result("go+table", i, f.name), result("ours", i, f.name), f.compare)) {
               found.push(`${e.what} (${f.name}) ${m.labels}: goref's with the table ${m.a}, ours ${m.b}`);
             }
           }
@@ -215,10 +215,10 @@ describe.skipIf(skip !== undefined)(
       for (const [i, e] of expressions.entries()) {
         for (const f of e.forms) {
           const table = result("go+table", i, f.name);
-          if (mismatches(result("go", i, f.name), table, e.timing).length === 0) continue;
+          if (mismatches(result("go", i, f.name), table, f.compare).length === 0) continue;
           // A reason explains the difference when leaving it out of the table changes the result.
           const why = variants
-            .filter((v) => v.omit !== undefined && mismatches(result(v.name, i, f.name), table, e.timing).length > 0)
+            .filter((v) => v.omit !== undefined && mismatches(result(v.name, i, f.name), table, f.compare).length > 0)
             .map((v) => v.omit!);
           seen[`${e.file}: ${e.what} (${f.name})`] = why.join(", ") || "no single reason";
         }

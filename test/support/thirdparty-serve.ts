@@ -17,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import { differenceTable, type reasons } from "./differences.js";
 import type { Exposition } from "./exposition.js";
 import type { Sample } from "./prometheus.js";
+import type { Compare } from "./thirdparty.js";
 
 /** Series are an exposition's samples and HELP/TYPE lines, server and client together. */
 export interface Series {
@@ -189,16 +190,20 @@ function close(a: number, b: number): boolean {
 }
 
 /**
- * mismatches compares two results: the same label sets, and values equal
- * within 1e-9 relative; with timing (an expression over histogram buckets
- * or sums, that is over call durations), values only both NaN or both not.
+ * mismatches compares two results as a form says (see Form.compare):
+ * "exact", the same label sets and values equal within 1e-9 relative;
+ * "durations", the same label sets, values both NaN or both not; "runs",
+ * not at all.
  */
-export function mismatches(a: Result, b: Result, timing: boolean): Mismatch[] {
+export function mismatches(a: Result, b: Result, compare: Compare): Mismatch[] {
+  if (compare === "runs") return [];
   const out: Mismatch[] = [];
   for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const [x, y] = [a.get(k), b.get(k)];
     if (x === undefined || y === undefined) out.push({ labels: k, a: x, b: y });
-    else if (timing ? Number.isNaN(x) !== Number.isNaN(y) : !close(x, y)) out.push({ labels: k, a: x, b: y });
+    else if (compare === "durations" ? Number.isNaN(x) !== Number.isNaN(y) : !close(x, y)) {
+      out.push({ labels: k, a: x, b: y });
+    }
   }
   return out;
 }

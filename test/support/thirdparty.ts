@@ -64,7 +64,18 @@ export interface Form {
   /** name: "as written"; "value" (an alert without its thresholds); "recorded" (the series a rule records). */
   readonly name: "as written" | "value" | "recorded";
   readonly query: string;
+  /**
+   * compare says how its results on two Prometheus are compared: "exact";
+   * "durations" for an expression over histogram buckets (call durations,
+   * which differ from run to run): the same label sets, values both NaN or
+   * both not; "runs" for an alert over durations as written: whether it
+   * fires depends on how long calls took, so it is only run.
+   */
+  readonly compare: Compare;
 }
+
+/** Compare is how a form's results are compared; see Form. */
+export type Compare = "exact" | "durations" | "runs";
 
 /** Expression is one PromQL expression of a third-party file, ready to run. */
 export interface Expression {
@@ -75,8 +86,6 @@ export interface Expression {
   /** original is the expression as the file has it. */
   readonly original: string;
   readonly forms: readonly Form[];
-  /** timing is true when it reads histogram buckets or sums: call durations, which differ between runs. */
-  readonly timing: boolean;
 }
 
 /** Skipped is an expression over a grpc_ metric that cannot run, and why. */
@@ -138,15 +147,17 @@ function expression(
   what: string,
   original: string,
   query: string,
-  extra: Form[] = [],
+  extra: Omit<Form, "compare">[] = [],
 ): Expression {
-  const forms: Form[] = [{ name: "as written", query }];
+  const timing = timingRE.test(query);
+  const compare: Compare = timing ? "durations" : "exact";
+  const forms: Form[] = [{ name: "as written", query, compare: timing && kind === "alert" ? "runs" : compare }];
   if (kind === "alert") {
     const v = valueForm(query);
-    if (v !== undefined) forms.push({ name: "value", query: v });
+    if (v !== undefined) forms.push({ name: "value", query: v, compare });
   }
-  forms.push(...extra);
-  return { file, kind, what, original, forms, timing: timingRE.test(query) };
+  forms.push(...extra.map((f) => ({ ...f, compare })));
+  return { file, kind, what, original, forms };
 }
 
 // ---- Grafana dashboards
