@@ -8,7 +8,8 @@ const notice =
   "are in THIRD_PARTY_NOTICES.md.";
 // The bundle is an ES module; the CommonJS packages in it (yaml) require Node's built-ins, which an
 // ES module has no `require` for: give them one.
-const requireShim = 'import { createRequire as bundleRequire } from "node:module"; const require = bundleRequire(import.meta.url);';
+const requireShim =
+  'import { createRequire as bundleRequire } from "node:module"; const require = bundleRequire(import.meta.url);';
 
 await build({
   entryPoints: ["plugin/bin.ts"],
