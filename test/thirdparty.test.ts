@@ -1,3 +1,20 @@
+/**
+ * Issue 13: what users already run over go-grpc-prometheus's metrics
+ * (public dashboards, alert and recording rules, Pyrra SLOs, read from
+ * ../shared/thirdparty) gives on ours what it gives on goref's.
+ *
+ * One real Prometheus per variant of the scenario's metrics: goref's
+ * exposition; ours (the scenario run in-process through our server and
+ * client); goref's with the difference table applied; and goref's with the
+ * table applied but for one reason, for each reason, which tells which
+ * reason an expression's difference comes from. Each Prometheus scrapes
+ * its variant under every job the files name (support/thirdparty.ts,
+ * servedJobs), so that the expressions run as written, on the same job and
+ * label names everywhere; every target serves samples at the same
+ * timestamps (support/thirdparty-serve.ts), so the results are exact.
+ * Every expression must give on ours exactly what it gives on goref's with
+ * the table applied: a difference the table lacks fails.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -23,7 +23,8 @@ export const thirdpartyMissing: string | undefined = existsSync(join(thirdpartyD
 /**
  * servedJobs are the scrape jobs that serve the scenario's metrics, one copy
  * each: the jobs the files select by name (`job=~".*thanos-query.*"`,
- * `job="gitaly"`, ...), so that every expression runs as written.
+ * `job="gitaly"`, ...), so that every expression runs as written. One
+ * that selects no job sums the copies, on every Prometheus alike.
  */
 export const servedJobs = [
   "argocd-server",
