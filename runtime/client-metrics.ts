@@ -1,5 +1,5 @@
 import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
-import { clientMetricDefs, type MetricDef } from "./contract.js";
+import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
 import { Family, type Labels } from "./family.js";
 import {
   type Cells,
@@ -18,6 +18,8 @@ import {
   counterFamilies,
   labelNames,
   markDefault,
+  namePrefix,
+  prefixedDefs,
   Records,
   registerAll,
   rejoin,
@@ -29,7 +31,7 @@ export interface ClientMetricsOptions {
   /** registry receives the metric families; default: prom-client's global `register`. */
   readonly registry?: Registry<RegistryContentType>;
   /** handlingTimeHistogram enables grpc_client_handling_seconds: from the start of a call to its status. */
-  readonly handlingTimeHistogram?: boolean | HistogramOptions;
+  readonly handlingTimeHistogram?: boolean | ClientHistogramOptions;
   /**
    * streamReceiveTimeHistogram enables grpc_client_msg_recv_handling_seconds
    * on streaming methods: how long each receive waited (see docs/metrics.md
@@ -40,6 +42,20 @@ export interface ClientMetricsOptions {
   readonly streamSendTimeHistogram?: boolean | HistogramOptions;
   /** constLabels are added to every series, as Go's ConstLabels. */
   readonly constLabels?: Readonly<Record<string, string>>;
+  /** namespace goes before every family's name, with an underscore: "myapp_grpc_client_started_total" (v2's WithNamespace). */
+  readonly namespace?: string;
+  /** subsystem goes after the namespace, before the name (v2's WithSubsystem). */
+  readonly subsystem?: string;
+}
+
+/** ClientHistogramOptions configures grpc_client_handling_seconds. */
+export interface ClientHistogramOptions extends HistogramOptions {
+  /**
+   * withGrpcCode adds the grpc_code label to the histogram, as the server's
+   * option does and go-grpc-middleware v2's client histogram has it: the
+   * latency of successful calls alone, for latency objectives.
+   */
+  readonly withGrpcCode?: boolean;
 }
 
 const owner = "ClientMetrics";
@@ -49,8 +65,11 @@ const optionKeys = [
   "streamReceiveTimeHistogram",
   "streamSendTimeHistogram",
   "constLabels",
+  "namespace",
+  "subsystem",
 ] as const;
 const histogramKeys = ["buckets"] as const;
+const handlingKeys = ["buckets", "withGrpcCode"] as const;
 
 interface Histogram {
   readonly family: Family;
@@ -98,7 +117,7 @@ export class ClientMetrics {
   readonly registry: Registry<RegistryContentType>;
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
   private readonly constLabels: Labels;
-  private readonly handling: HistogramShape | undefined;
+  private readonly handling: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
   private readonly records = new Records(
@@ -107,7 +126,7 @@ export class ClientMetrics {
         method,
         labels: methodLabels(method, this.constLabels),
         families: this.families,
-        latency: this.handling && { shape: this.handling, withGrpcCode: false },
+        latency: this.handling,
         recv: this.recv,
         send: this.send,
       }),
@@ -118,17 +137,23 @@ export class ClientMetrics {
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
     const labels = labelNames(Object.keys(this.constLabels));
-    const d = clientMetricDefs;
+    const d = prefixedDefs(clientMetricDefs, namePrefix(options, owner));
     const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {
       const h = histogramOption(option, histogramKeys, `${owner} ${name}`);
       return (
         h && { family: new Family(def.name, def.help, "histogram", labels), shape: histogramShape(def.name, h.bounds) }
       );
     };
-    const handling = histogram(options.handlingTimeHistogram, "handlingTimeHistogram", d.handlingSeconds);
+    const h = histogramOption(options.handlingTimeHistogram, handlingKeys, `${owner} handlingTimeHistogram`);
+    const withGrpcCode = h?.options.withGrpcCode === true;
+    const def = d.handlingSeconds;
+    const handling = h && {
+      family: new Family(def.name, def.help, "histogram", withGrpcCode ? [...labels, labelCode] : labels),
+      shape: histogramShape(def.name, h.bounds),
+    };
     this.recv = histogram(options.streamReceiveTimeHistogram, "streamReceiveTimeHistogram", d.recvSeconds);
     this.send = histogram(options.streamSendTimeHistogram, "streamSendTimeHistogram", d.sendSeconds);
-    this.handling = handling?.shape;
+    this.handling = handling && { shape: handling.shape, withGrpcCode };
     this.families = { ...counterFamilies(d, labels), handlingSeconds: handling?.family };
     const all = [...Object.values(this.families), this.recv?.family, this.send?.family];
     registerAll(this.registry, all, owner);

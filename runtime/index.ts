@@ -1,4 +1,5 @@
 export {
+  type ClientHistogramOptions,
   ClientMetrics,
   type ClientMetricsOptions,
   defaultClientMetrics,

@@ -3,6 +3,37 @@ import { labelCode, labelMethod, labelService, labelType, type MetricDef } from 
 import { Family } from "./family.js";
 import type { MethodLabels } from "./method-table.js";
 
+const namePartRE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * namePrefix reads the `namespace` and `subsystem` options, as Go's
+ * prometheus.Opts (and go-grpc-middleware v2's WithNamespace and
+ * WithSubsystem) join them before a metric's name: "myapp_grpc_server_started_total".
+ * Each must be a name Prometheus allows, without the colon it keeps for
+ * recording rules; a bad one fails at construction, naming it.
+ */
+export function namePrefix(options: { namespace?: unknown; subsystem?: unknown }, owner: string): string {
+  const parts: string[] = [];
+  for (const key of ["namespace", "subsystem"] as const) {
+    const v = options[key];
+    if (v === undefined || v === "") continue;
+    if (typeof v !== "string" || !namePartRE.test(v)) {
+      throw new RangeError(
+        `${owner}: ${key} ${JSON.stringify(v)} is not a valid part of a Prometheus metric name ` +
+          "(letters, digits and underscores, not starting with a digit)",
+      );
+    }
+    parts.push(v);
+  }
+  return parts.length === 0 ? "" : `${parts.join("_")}_`;
+}
+
+/** prefixedDefs returns the metric definitions with each name behind prefix (the definitions themselves when it is empty). */
+export function prefixedDefs<D extends Record<string, MetricDef>>(defs: D, prefix: string): D {
+  if (prefix === "") return defs;
+  return Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, { ...d, name: `${prefix}${d.name}` }])) as D;
+}
+
 /** labelNames returns the label names of a family: grpc_type, grpc_service, grpc_method, then the const ones. */
 export function labelNames(constNames: readonly string[]): string[] {
   return [labelType, labelService, labelMethod, ...constNames];

@@ -6,7 +6,17 @@ import { checkConstLabels, methodLabels } from "./labels.js";
 import { MethodRecord, type RecordFamilies } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
 import { checkKeys } from "./options.js";
-import { counterFamilies, labelNames, markDefault, Records, registerAll, rejoin, remember } from "./registration.js";
+import {
+  counterFamilies,
+  labelNames,
+  markDefault,
+  namePrefix,
+  prefixedDefs,
+  Records,
+  registerAll,
+  rejoin,
+  remember,
+} from "./registration.js";
 
 export type { HistogramOptions } from "./histogram.js";
 
@@ -28,10 +38,14 @@ export interface ServerMetricsOptions {
   readonly handlingTimeHistogram?: boolean | ServerHistogramOptions;
   /** constLabels are added to every series, as Go's ConstLabels. */
   readonly constLabels?: Readonly<Record<string, string>>;
+  /** namespace goes before every family's name, with an underscore: "myapp_grpc_server_started_total" (v2's WithNamespace). */
+  readonly namespace?: string;
+  /** subsystem goes after the namespace, before the name (v2's WithSubsystem). */
+  readonly subsystem?: string;
 }
 
 const owner = "ServerMetrics";
-const optionKeys = ["registry", "handlingTimeHistogram", "constLabels"] as const;
+const optionKeys = ["registry", "handlingTimeHistogram", "constLabels", "namespace", "subsystem"] as const;
 const histogramKeys = ["buckets", "withGrpcCode"] as const;
 
 /**
@@ -60,15 +74,16 @@ export class ServerMetrics {
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
     const labels = labelNames(Object.keys(this.constLabels));
+    const defs = prefixedDefs(serverMetricDefs, namePrefix(options, owner));
     const histogram = histogramOption(options.handlingTimeHistogram, histogramKeys, `${owner} handlingTimeHistogram`);
     let handlingSeconds: Family | undefined;
     if (histogram) {
       const withGrpcCode = histogram.options.withGrpcCode === true;
-      const def = serverMetricDefs.handlingSeconds;
+      const def = defs.handlingSeconds;
       handlingSeconds = new Family(def.name, def.help, "histogram", withGrpcCode ? [...labels, labelCode] : labels);
       this.latency = { shape: histogramShape(def.name, histogram.bounds), withGrpcCode };
     }
-    this.families = { ...counterFamilies(serverMetricDefs, labels), handlingSeconds };
+    this.families = { ...counterFamilies(defs, labels), handlingSeconds };
     registerAll(this.registry, Object.values(this.families), owner);
     remember(this, this.registry, Object.values(this.families));
   }

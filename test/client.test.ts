@@ -540,14 +540,14 @@ describe("ClientMetrics construction and the default", () => {
     );
     const fresh = new Registry();
     expect(() => new ClientMetrics({ registry: fresh, streamHistogram: true } as never)).toThrow(
-      'ClientMetrics: unknown option "streamHistogram"; the options are registry, handlingTimeHistogram, streamReceiveTimeHistogram, streamSendTimeHistogram, constLabels',
+      'ClientMetrics: unknown option "streamHistogram"; the options are registry, handlingTimeHistogram, streamReceiveTimeHistogram, streamSendTimeHistogram, constLabels, namespace, subsystem',
     );
     expect(() => new ClientMetrics({ registry: fresh, streamSendTimeHistogram: { buckets: [2, 1] } })).toThrow(
       "ClientMetrics streamSendTimeHistogram: buckets must be strictly increasing, but 1 follows 2",
     );
     expect(
-      () => new ClientMetrics({ registry: fresh, handlingTimeHistogram: { withGrpcCode: true } as never }),
-    ).toThrow('ClientMetrics handlingTimeHistogram: unknown option "withGrpcCode"; the options are buckets');
+      () => new ClientMetrics({ registry: fresh, streamReceiveTimeHistogram: { withGrpcCode: true } as never }),
+    ).toThrow('ClientMetrics streamReceiveTimeHistogram: unknown option "withGrpcCode"; the options are buckets');
     expect(fresh.getMetricsAsArray()).toEqual([]);
   });
 
