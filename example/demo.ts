@@ -1,5 +1,6 @@
 // The demo: an instrumented shop.v1.ShopService, traffic from an instrumented
-// client, and the metrics of both sides.
+// client, the metrics of both sides, and where the service's generated Grafana
+// dashboard and Prometheus rule file are.
 //
 //   npm run demo                     a steady load and a live view until Ctrl-C, then the summary
 //   DEMO_EXIT=1 npm run demo         (or `tsx example/demo.ts --once`) the plan's 200 calls once, the summary, exit
@@ -14,6 +15,7 @@ import { InstrumentedShopServiceClient, instrumentShopServiceServer } from "./ge
 import { startLiveView } from "./live-view.js";
 import { drive, startLoad } from "./load.js";
 import { DemoError, metricsPort, serveMetrics } from "./metrics-endpoint.js";
+import { monitoringHelp } from "./monitoring.js";
 import { plan } from "./plan.js";
 import { newShopService } from "./shop-service.js";
 import { readSnapshot } from "./snapshot.js";
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   );
   console.log(`grpc:    127.0.0.1:${grpcPort} (shop.v1.ShopService)`);
   console.log(`metrics: ${endpoint.url}`);
+  for (const line of monitoringHelp(new URL(endpoint.url).host)) console.log(line);
 
   const client = new InstrumentedShopServiceClient(
     `127.0.0.1:${grpcPort}`,
