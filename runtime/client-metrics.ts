@@ -13,6 +13,7 @@ import { checkConstLabels, methodLabels } from "./labels.js";
 import { MethodRecord, type MethodRecordOptions } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
 import { checkKeys } from "./options.js";
+import { type PreregisteredCodes, preregisteredCodes } from "./preregistered-codes.js";
 import {
   type CounterFamilies,
   counterFamilies,
@@ -46,6 +47,12 @@ export interface ClientMetricsOptions {
   readonly namespace?: string;
   /** subsystem goes after the namespace, before the name (v2's WithSubsystem). */
   readonly subsystem?: string;
+  /**
+   * preregisteredCodes chooses the codes whose series every method has at
+   * zero from the start: "all" (the default), "none", or a list; the others
+   * appear when they first happen.
+   */
+  readonly preregisteredCodes?: PreregisteredCodes;
 }
 
 /** ClientHistogramOptions configures grpc_client_handling_seconds. */
@@ -67,6 +74,7 @@ const optionKeys = [
   "constLabels",
   "namespace",
   "subsystem",
+  "preregisteredCodes",
 ] as const;
 const histogramKeys = ["buckets"] as const;
 const handlingKeys = ["buckets", "withGrpcCode"] as const;
@@ -117,6 +125,7 @@ export class ClientMetrics {
   readonly registry: Registry<RegistryContentType>;
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
   private readonly constLabels: Labels;
+  private readonly preregistered: readonly boolean[];
   private readonly handling: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
@@ -127,6 +136,7 @@ export class ClientMetrics {
         labels: methodLabels(method, this.constLabels),
         families: this.families,
         latency: this.handling,
+        preregistered: this.preregistered,
         recv: this.recv,
         send: this.send,
       }),
@@ -136,6 +146,7 @@ export class ClientMetrics {
     checkKeys(options, optionKeys, owner);
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
+    this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     const labels = labelNames(Object.keys(this.constLabels));
     const d = prefixedDefs(clientMetricDefs, namePrefix(options, owner));
     const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {

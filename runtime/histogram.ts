@@ -130,21 +130,24 @@ export function histogramShape(name: string, bounds: Float64Array): HistogramSha
 
 /**
  * Latency is a method's handling-time histogram: one series, or, with
- * grpc_code as a label, one per code (the 17 made at construction, others on
- * first use).
+ * grpc_code as a label, one per code (the pre-registered of the 17 made at
+ * construction, others on first use).
  */
 export class Latency {
   private readonly single: HistogramSeries | undefined;
-  private readonly byCode: HistogramSeries[] | undefined;
+  private readonly byCode: (HistogramSeries | undefined)[] | undefined;
   private other: Map<number, HistogramSeries> | undefined;
 
   constructor(
     private readonly shape: HistogramShape,
     private readonly labels: Labels,
     withGrpcCode: boolean,
+    preregistered: readonly boolean[],
   ) {
     if (withGrpcCode) {
-      this.byCode = grpcCodeNames.map((n) => new HistogramSeries(shape.bounds, shape, withCode(labels, n)));
+      this.byCode = grpcCodeNames.map((n, i) =>
+        preregistered[i] ? new HistogramSeries(shape.bounds, shape, withCode(labels, n)) : undefined,
+      );
     } else {
       this.single = new HistogramSeries(shape.bounds, shape, labels);
     }
@@ -156,13 +159,19 @@ export class Latency {
       this.single.cells.observe(seconds);
       return;
     }
-    let series: HistogramSeries | undefined = this.byCode![code];
+    const byCode = this.byCode!;
+    let series = byCode[code];
     if (series === undefined) {
-      this.other ??= new Map();
-      series = this.other.get(code);
-      if (series === undefined) {
+      if (code >= 0 && code < byCode.length) {
         series = new HistogramSeries(this.shape.bounds, this.shape, withCode(this.labels, grpcCodeName(code)));
-        this.other.set(code, series);
+        byCode[code] = series;
+      } else {
+        this.other ??= new Map();
+        series = this.other.get(code);
+        if (series === undefined) {
+          series = new HistogramSeries(this.shape.bounds, this.shape, withCode(this.labels, grpcCodeName(code)));
+          this.other.set(code, series);
+        }
       }
     }
     series.cells.observe(seconds);
@@ -173,13 +182,13 @@ export class Latency {
       this.single.collect(out);
       return;
     }
-    for (const s of this.byCode!) s.collect(out);
+    for (const s of this.byCode!) s?.collect(out);
     if (this.other) for (const s of this.other.values()) s.collect(out);
   }
 
   reset(): void {
     this.single?.reset();
-    if (this.byCode) for (const s of this.byCode) s.reset();
+    if (this.byCode) for (const s of this.byCode) s?.reset();
     if (this.other) for (const s of this.other.values()) s.reset();
   }
 }

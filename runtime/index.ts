@@ -23,6 +23,7 @@ export {
 export { instrumentServer } from "./instrument-server.js";
 export { InstrumentedServer } from "./instrumented-server.js";
 export type { MethodLabels, MethodTable } from "./method-table.js";
+export type { GrpcCodeName, PreregisteredCodes } from "./preregistered-codes.js";
 export {
   defaultServerMetrics,
   type HistogramOptions,

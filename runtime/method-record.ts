@@ -13,19 +13,27 @@ const codeLabels: readonly Labels[] = grpcCodeNames.map((name) => Object.freeze(
 
 /**
  * CodeCounts counts calls per status code: the 17 codes in a preallocated
- * array; any other code (a peer or handler may send one) in a map made on
- * first use.
+ * array, each shown once it is pre-registered or has happened; any other
+ * code (a peer or handler may send one) in a map made on first use.
  */
 export class CodeCounts {
   readonly counts: Float64Array = new Float64Array(codeCount);
+  /** shown has a 1 for each of the 17 codes whose series is exposed. */
+  private readonly shown: Uint8Array;
   private other: Map<number, { labels: Labels; count: number }> | undefined;
 
-  constructor(private readonly labels: Labels) {}
+  constructor(
+    private readonly labels: Labels,
+    preregistered: readonly boolean[],
+  ) {
+    this.shown = Uint8Array.from(preregistered, (p) => (p ? 1 : 0));
+  }
 
   /** inc counts one call that ended with code. */
   inc(code: number): void {
     if (code >= 0 && code < codeCount) {
       this.counts[code]!++;
+      this.shown[code] = 1;
       return;
     }
     this.other ??= new Map();
@@ -36,7 +44,7 @@ export class CodeCounts {
 
   collect(out: SeriesValue[]): void {
     for (let i = 0; i < codeCount; i++) {
-      out.push({ value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels });
+      if (this.shown[i] === 1) out.push({ value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels });
     }
     if (this.other)
       for (const e of this.other.values()) out.push({ value: e.count, labels: e.labels, sharedLabels: this.labels });
@@ -64,11 +72,11 @@ export class MethodRecord {
   /** path is the method's `/package.Service/Method`, as grpc-js routes calls by it. */
   readonly path: string;
 
-  constructor({ method, labels, families, latency }: MethodRecordOptions) {
+  constructor({ method, labels, families, latency, preregistered }: MethodRecordOptions) {
     this.labels = labels;
     this.path = `/${method.grpcService}/${method.grpcMethod}`;
-    this.handled = new CodeCounts(labels);
-    this.latency = latency && new Latency(latency.shape, labels, latency.withGrpcCode);
+    this.handled = new CodeCounts(labels, preregistered);
+    this.latency = latency && new Latency(latency.shape, labels, latency.withGrpcCode, preregistered);
     families.started.add({
       collect: (out) => out.push(counterValue(this.started, labels)),
       reset: () => (this.started = 0),
@@ -115,6 +123,8 @@ export interface MethodRecordOptions {
   readonly families: RecordFamilies;
   /** latency is the handling-time histogram's shape, when it is on. */
   readonly latency: { readonly shape: HistogramShape; readonly withGrpcCode: boolean } | undefined;
+  /** preregistered has, per code, whether its series exist at zero from the start (the preregisteredCodes option). */
+  readonly preregistered: readonly boolean[];
 }
 
 /** RecordFamilies are the families a MethodRecord adds its series to. */

@@ -6,6 +6,7 @@ import { checkConstLabels, methodLabels } from "./labels.js";
 import { MethodRecord, type RecordFamilies } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
 import { checkKeys } from "./options.js";
+import { type PreregisteredCodes, preregisteredCodes } from "./preregistered-codes.js";
 import {
   counterFamilies,
   labelNames,
@@ -42,10 +43,23 @@ export interface ServerMetricsOptions {
   readonly namespace?: string;
   /** subsystem goes after the namespace, before the name (v2's WithSubsystem). */
   readonly subsystem?: string;
+  /**
+   * preregisteredCodes chooses the codes whose series every method has at
+   * zero from the start: "all" (the default), "none", or a list; the others
+   * appear when they first happen.
+   */
+  readonly preregisteredCodes?: PreregisteredCodes;
 }
 
 const owner = "ServerMetrics";
-const optionKeys = ["registry", "handlingTimeHistogram", "constLabels", "namespace", "subsystem"] as const;
+const optionKeys = [
+  "registry",
+  "handlingTimeHistogram",
+  "constLabels",
+  "namespace",
+  "subsystem",
+  "preregisteredCodes",
+] as const;
 const histogramKeys = ["buckets", "withGrpcCode"] as const;
 
 /**
@@ -58,6 +72,7 @@ export class ServerMetrics {
   readonly registry: Registry<RegistryContentType>;
   private readonly families: RecordFamilies;
   private readonly constLabels: Labels;
+  private readonly preregistered: readonly boolean[];
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly records = new Records(
     (method) =>
@@ -66,6 +81,7 @@ export class ServerMetrics {
         labels: methodLabels(method, this.constLabels),
         families: this.families,
         latency: this.latency,
+        preregistered: this.preregistered,
       }),
   );
 
@@ -73,6 +89,7 @@ export class ServerMetrics {
     checkKeys(options, optionKeys, owner);
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
+    this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     const labels = labelNames(Object.keys(this.constLabels));
     const defs = prefixedDefs(serverMetricDefs, namePrefix(options, owner));
     const histogram = histogramOption(options.handlingTimeHistogram, histogramKeys, `${owner} handlingTimeHistogram`);

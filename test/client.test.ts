@@ -540,7 +540,7 @@ describe("ClientMetrics construction and the default", () => {
     );
     const fresh = new Registry();
     expect(() => new ClientMetrics({ registry: fresh, streamHistogram: true } as never)).toThrow(
-      'ClientMetrics: unknown option "streamHistogram"; the options are registry, handlingTimeHistogram, streamReceiveTimeHistogram, streamSendTimeHistogram, constLabels, namespace, subsystem',
+      'ClientMetrics: unknown option "streamHistogram"; the options are registry, handlingTimeHistogram, streamReceiveTimeHistogram, streamSendTimeHistogram, constLabels, namespace, subsystem, preregisteredCodes',
     );
     expect(() => new ClientMetrics({ registry: fresh, streamSendTimeHistogram: { buckets: [2, 1] } })).toThrow(
       "ClientMetrics streamSendTimeHistogram: buckets must be strictly increasing, but 1 follows 2",

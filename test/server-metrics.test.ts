@@ -138,7 +138,7 @@ describe("construction", () => {
   it("rejects unknown options, bad buckets and bad constLabels with a message naming them", () => {
     const registry = new Registry();
     expect(() => new ServerMetrics({ registry, histogram: true } as never)).toThrow(
-      'ServerMetrics: unknown option "histogram"; the options are registry, handlingTimeHistogram, constLabels, namespace, subsystem',
+      'ServerMetrics: unknown option "histogram"; the options are registry, handlingTimeHistogram, constLabels, namespace, subsystem, preregisteredCodes',
     );
     expect(() => new ServerMetrics({ registry, handlingTimeHistogram: { buckets: [1, 0.5] } })).toThrow(
       "ServerMetrics handlingTimeHistogram: buckets must be strictly increasing, but 0.5 follows 1",

@@ -13,12 +13,12 @@ import { key, scrape } from "./support/exposition.js";
 import { harness, labels } from "./support/harness.js";
 import { testService } from "./support/test-service.js";
 
+const ping = { grpcService: "mwitkow.testproto.TestService", grpcMethod: "Ping", grpcType: "unary" } as const;
+
 describe("namespace and subsystem", () => {
   it("go before every family's name, on both sides, as Go joins them", async () => {
     const registry = new Registry();
-    new ServerMetrics({ registry, namespace: "myapp", subsystem: "api", handlingTimeHistogram: true }).method(
-      labels("Ping") as never,
-    );
+    new ServerMetrics({ registry, namespace: "myapp", subsystem: "api", handlingTimeHistogram: true }).method(ping);
     new ClientMetrics({ registry, namespace: "myapp", handlingTimeHistogram: true });
     const names = registry
       .getMetricsAsArray()
@@ -119,5 +119,69 @@ describe("every option off", () => {
       "TYPE grpc_client_msg_sent_total",
       "TYPE grpc_client_started_total",
     ]);
+  });
+});
+
+describe("preregisteredCodes", () => {
+  const handledOf = (e: Awaited<ReturnType<typeof scrape>>, family: string) =>
+    [...e.series].filter(([k]) => k.startsWith(`${family}{`) && k.includes('grpc_method="Ping"'));
+
+  it('"none": no handled series until a code happens, then that one', async () => {
+    const h = await harness(testService, { preregisteredCodes: "none", handlingTimeHistogram: { withGrpcCode: true } });
+    let e = await h.scrape();
+    expect(handledOf(e, "grpc_server_handled_total")).toEqual([]);
+    expect(handledOf(e, "grpc_server_handling_seconds_count")).toEqual([]);
+    expect(e.series.get(key("grpc_server_started_total", labels("Ping")))).toBe(0);
+    await unary((md, o, cb) => h.client.ping(pingRequest(), md, o, cb));
+    await h.waitFor("grpc_server_handled_total", "Ping", { grpc_code: "OK" }, 1);
+    e = await h.scrape();
+    expect(handledOf(e, "grpc_server_handled_total")).toEqual([
+      [key("grpc_server_handled_total", { ...labels("Ping"), grpc_code: "OK" }), 1],
+    ]);
+    expect(handledOf(e, "grpc_server_handling_seconds_count")).toEqual([
+      [key("grpc_server_handling_seconds_count", { ...labels("Ping"), grpc_code: "OK" }), 1],
+    ]);
+  });
+
+  it("a list: those codes at zero, on the server and the client, and any other once it happens", async () => {
+    const c = await clientHarness({ preregisteredCodes: ["OK", "Unavailable"] });
+    let e = await c.scrape();
+    expect(handledOf(e, "grpc_client_handled_total").map(([k, v]) => [/grpc_code="(\w+)"/.exec(k)![1], v])).toEqual([
+      ["OK", 0],
+      ["Unavailable", 0],
+    ]);
+    await unary((md, o, cb) => c.client.ping(pingRequest(), md, o, cb));
+    await unary((md, o, cb) => c.client.pingError(pingRequest({ errorCodeReturned: status.NOT_FOUND }), md, o, cb));
+    e = await c.scrape();
+    expect(e.series.get(key("grpc_client_handled_total", { ...labels("Ping"), grpc_code: "OK" }))).toBe(1);
+    expect(e.series.get(key("grpc_client_handled_total", { ...labels("PingError"), grpc_code: "NotFound" }))).toBe(1);
+    expect(e.series.get(key("grpc_client_handled_total", { ...labels("PingError"), grpc_code: "Unavailable" }))).toBe(
+      0,
+    );
+    expect(
+      e.series.get(key("grpc_client_handled_total", { ...labels("PingError"), grpc_code: "Internal" })),
+    ).toBeUndefined();
+  });
+
+  it("keeps a code that happened after registry.resetMetrics(), at zero", async () => {
+    const registry = new Registry();
+    const record = new ServerMetrics({ registry, preregisteredCodes: "none" }).method(ping);
+    record.finish(status.ABORTED, 0);
+    registry.resetMetrics();
+    const e = await scrape(registry);
+    expect(e.series.get(key("grpc_server_handled_total", { ...labels("Ping"), grpc_code: "Aborted" }))).toBe(0);
+    expect([...e.series.keys()].filter((k) => k.startsWith("grpc_server_handled_total{"))).toHaveLength(1);
+  });
+
+  it.each([
+    ["some", 'preregisteredCodes must be "all", "none" or a list of code names'],
+    [["OK", "Cancelled"], 'preregisteredCodes: "Cancelled" is not a code name; the codes are OK, Canceled,'],
+  ])("refuses %j at construction", (option, message) => {
+    expect(() => new ServerMetrics({ registry: new Registry(), preregisteredCodes: option as never })).toThrow(
+      `ServerMetrics: ${message}`,
+    );
+    expect(() => new ClientMetrics({ registry: new Registry(), preregisteredCodes: option as never })).toThrow(
+      `ClientMetrics: ${message}`,
+    );
   });
 });
