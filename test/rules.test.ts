@@ -124,8 +124,9 @@ describe("a rule file per service, its objectives from the custom options", () =
           `${alert} ${severity} ${long}/${short}: ${ratio(long!)}{grpc_service="shop.v1.Shop",${methods}} > (${factor} * ${budget})`,
       );
     expect(alertLines(r("shop_Shop.rules.yml"))).toEqual([
-      ...lines("GrpcServerErrorBudgetBurn", faults, 'grpc_method=~"Search|Browse"', "0.005"),
+      ...lines("GrpcServerErrorBudgetBurn", faults, 'grpc_method="Search"', "0.005"),
       ...lines("GrpcServerErrorBudgetBurn", faults, 'grpc_method="Buy"', "0.0005"),
+      ...lines("GrpcServerErrorBudgetBurn", faults, 'grpc_method="Browse"', "0.005"),
       ...lines("GrpcServerLatencyBudgetBurn", slow, 'grpc_method="Search"', "0.05"),
       ...lines("GrpcServerLatencyBudgetBurn", slow, 'grpc_method="Buy"', "0.01"),
     ]);
@@ -134,33 +135,43 @@ describe("a rule file per service, its objectives from the custom options", () =
   it("records each window's rates for every method, and ratios for the methods with objectives, by their codes and bound", () => {
     const file = r("shop_Shop.rules.yml");
     expect(file.groups.map((g) => g.name)).toEqual(["grpc-prom.shop.v1.Shop.recording", "grpc-prom.shop.v1.Shop.slo"]);
+    // One rule per name: methods with other fault codes, or another bound, are
+    // joined to the others' ratios by `or`.
     expect(recordNames(file)).toEqual([
       ...windows.map((w) => `${level}:grpc_server_handled:rate${w}`),
-      ...windows.map((w) => `${level}:grpc_server_faults:ratio_rate${w}`), // Search and Browse
-      ...windows.map((w) => `${level}:grpc_server_faults:ratio_rate${w}`), // Buy
-      ...windows.map((w) => `${level}:grpc_server_slow:ratio_rate${w}`), // Search, under 0.5s
-      ...windows.map((w) => `${level}:grpc_server_slow:ratio_rate${w}`), // Buy, under 0.25s
+      ...windows.map((w) => `${level}:grpc_server_faults:ratio_rate${w}`),
+      ...windows.map((w) => `${level}:grpc_server_slow:ratio_rate${w}`),
     ]);
     const rules = file.groups[0]!.rules;
     expect(rules[0]!.expr).toBe(
       'sum by (job, grpc_service, grpc_method) (rate(grpc_server_handled_total{grpc_service="shop.v1.Shop"}[5m]))',
     );
-    expect(rules[7 + 7 + 2]!.expr.split("\n")).toEqual([
+    const ratio = (of: string, codes: string) => [
       "(",
-      '  sum by (job, grpc_service, grpc_method) (rate(grpc_server_handled_total{grpc_service="shop.v1.Shop",grpc_method="Buy",grpc_code=~"Internal|Unavailable|DataLoss"}[1h]))',
-      "  or",
-      '  0 * job_grpc_service_grpc_method:grpc_server_handled:rate1h{grpc_service="shop.v1.Shop",grpc_method="Buy"}',
-      ")",
-      "/",
-      '(job_grpc_service_grpc_method:grpc_server_handled:rate1h{grpc_service="shop.v1.Shop",grpc_method="Buy"} > 0)',
-    ]);
-    expect(rules[7 * 3]!.expr.split("\n")).toEqual([
-      "1 - (",
-      '  sum by (job, grpc_service, grpc_method) (rate(grpc_server_handling_seconds_bucket{grpc_service="shop.v1.Shop",grpc_method="Search",le="0.5"}[5m]))',
+      "  (",
+      `    sum by (job, grpc_service, grpc_method) (rate(grpc_server_handled_total{grpc_service="shop.v1.Shop",${of},grpc_code=~"${codes}"}[1h]))`,
+      "    or",
+      `    0 * job_grpc_service_grpc_method:grpc_server_handled:rate1h{grpc_service="shop.v1.Shop",${of}}`,
+      "  )",
       "  /",
-      '  (sum by (job, grpc_service, grpc_method) (rate(grpc_server_handling_seconds_count{grpc_service="shop.v1.Shop",grpc_method="Search"}[5m])) > 0)',
+      `  (job_grpc_service_grpc_method:grpc_server_handled:rate1h{grpc_service="shop.v1.Shop",${of}} > 0)`,
       ")",
+    ];
+    expect(rules[7 + 2]!.expr.split("\n")).toEqual([
+      ...ratio('grpc_method=~"Search|Browse"', "Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"),
+      "or",
+      ...ratio('grpc_method="Buy"', "Internal|Unavailable|DataLoss"),
     ]);
+    const slow = (method: string, le: string) => [
+      "(",
+      "  1 - (",
+      `    sum by (job, grpc_service, grpc_method) (rate(grpc_server_handling_seconds_bucket{grpc_service="shop.v1.Shop",grpc_method="${method}",le="${le}"}[5m]))`,
+      "    /",
+      `    (sum by (job, grpc_service, grpc_method) (rate(grpc_server_handling_seconds_count{grpc_service="shop.v1.Shop",grpc_method="${method}"}[5m])) > 0)`,
+      "  )",
+      ")",
+    ];
+    expect(rules[7 * 2]!.expr.split("\n")).toEqual([...slow("Search", "0.5"), "or", ...slow("Buy", "0.25")]);
   });
 
   it("gives a service whose every method is disabled the dashboards' rate only, and no alerts", () => {
@@ -291,18 +302,23 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   const goldens = ruleFilesUnder(join(repo, "testdata", "gen"));
-  it.each(goldens.map((f) => [relative(repo, f), f]))("check rules: %s", (_name, file) => {
-    const { status, output } = promtool("check", "rules", file);
-    expect(status, output).toBe(0);
-  });
+  it.each(goldens.map((f) => [relative(repo, f), f]))(
+    "check rules --lint-fatal (no duplicate rule): %s",
+    (_name, file) => {
+      const { status, output } = promtool("check", "rules", "--lint-fatal", file);
+      expect(status, output).toBe(0);
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
+    },
+  );
 
   it("check rules: every rule file generated from the custom options", () => {
     const files = [...shopFiles].filter(([name]) => name.endsWith(".rules.yml"));
     expect(files.length).toBe(2);
     for (const [name, text] of files) {
       writeFileSync(join(scratch, name), text);
-      const { status, output } = promtool("check", "rules", join(scratch, name));
+      const { status, output } = promtool("check", "rules", "--lint-fatal", join(scratch, name));
       expect(status, output).toBe(0);
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
     }
   });
 

@@ -1,5 +1,5 @@
 import type { MonitoredService } from "./model.js";
-import { groupedBy, hasLatencyObjective, ofMethods, selector } from "./rules-promql.js";
+import { hasLatencyObjective, selector } from "./rules-promql.js";
 import {
   type BurnWindow,
   burnWindows,
@@ -26,46 +26,46 @@ export const availabilityAlertName = "GrpcServerErrorBudgetBurn";
 export const latencyAlertName = "GrpcServerLatencyBudgetBurn";
 
 /**
- * availabilityAlerts are the four burn-rate alerts of each availability
- * objective, over the share of calls that ended with one of its fault codes.
- * Methods sharing an objective share its rules; each fires per method.
+ * availabilityAlerts are the four burn-rate alerts of each method's
+ * availability objective, over the share of its calls that ended with one of
+ * its fault codes.
  */
 export function availabilityAlerts(service: MonitoredService): AlertRule[] {
-  const objectives = groupedBy(service.methods, (m) =>
-    m.objectives === undefined ? undefined : { percent: m.objectives.availability, codes: m.objectives.faultCodes },
-  );
-  return objectives.flatMap(({ key, methods }) =>
-    burnWindows.map((b) =>
-      alert(service, methods, b, {
-        name: availabilityAlertName,
-        slo: "availability",
-        metric: "grpc_server_faults",
-        percent: key.percent,
-        objective: `${key.percent}% availability objective`,
-        what: `ended with a fault code (${key.codes.join(", ")})`,
-      }),
-    ),
+  return service.methods.flatMap(({ name, objectives: o }) =>
+    o === undefined
+      ? []
+      : burnWindows.map((b) =>
+          alert(service, name, b, {
+            name: availabilityAlertName,
+            slo: "availability",
+            metric: "grpc_server_faults",
+            percent: o.availability,
+            objective: `${o.availability}% availability objective`,
+            what: `ended with a fault code (${o.faultCodes.join(", ")})`,
+          }),
+        ),
   );
 }
 
 /**
- * latencyAlerts are the four burn-rate alerts of each latency objective,
- * over the share of calls slower than its bound.
+ * latencyAlerts are the four burn-rate alerts of each unary method's latency
+ * objective, over the share of its calls slower than the objective's bound.
  */
 export function latencyAlerts(service: MonitoredService): AlertRule[] {
-  const objectives = groupedBy(service.methods, (m) => (hasLatencyObjective(m) ? m.objectives?.latency : undefined));
-  return objectives.flatMap(({ key, methods }) =>
-    burnWindows.map((b) =>
-      alert(service, methods, b, {
+  return service.methods.flatMap((m) => {
+    const latency = m.objectives?.latency;
+    if (latency === undefined || !hasLatencyObjective(m)) return [];
+    return burnWindows.map((b) =>
+      alert(service, m.name, b, {
         name: latencyAlertName,
         slo: "latency",
         metric: "grpc_server_slow",
-        percent: key.percent,
-        objective: `latency objective of ${key.percent}% of calls within ${key.seconds}s`,
-        what: `took longer than ${key.seconds}s`,
+        percent: latency.percent,
+        objective: `latency objective of ${latency.percent}% of calls within ${latency.seconds}s`,
+        what: `took longer than ${latency.seconds}s`,
       }),
-    ),
-  );
+    );
+  });
 }
 
 interface Objective {
@@ -78,9 +78,9 @@ interface Objective {
   readonly what: string;
 }
 
-function alert(service: MonitoredService, methods: readonly string[], b: BurnWindow, o: Objective): AlertRule {
+function alert(service: MonitoredService, method: string, b: BurnWindow, o: Objective): AlertRule {
   const budget = errorBudget(o.percent);
-  const of = selector(ofMethods(service, methods));
+  const of = selector({ grpc_service: service.typeName, grpc_method: method });
   // The long window comes first, so that $value is its ratio. A window with no
   // calls has no ratio (the recording rules divide only by a rate above zero),
   // so a cold start or an idle method never fires.
@@ -89,16 +89,25 @@ function alert(service: MonitoredService, methods: readonly string[], b: BurnWin
     "and",
     `${recordName(o.metric, b.short)}${of} > (${b.factor} * ${budget})`,
   ].join("\n");
-  const method = `${service.typeName}/{{ $labels.grpc_method }}`;
+  const path = `${service.typeName}/${method}`;
   const threshold = percentText(decimal(b.factor * budget));
   return {
     alert: o.name,
     expr,
-    labels: { severity: b.severity, slo: o.slo, long: b.long, short: b.short },
+    // The method's labels are the series' too: written out, each rule of a file
+    // has its own name and labels, as Prometheus's linter wants.
+    labels: {
+      severity: b.severity,
+      slo: o.slo,
+      long: b.long,
+      short: b.short,
+      grpc_service: service.typeName,
+      grpc_method: method,
+    },
     annotations: {
-      summary: `${method} is spending the error budget of its ${o.objective} at ${b.factor}x the rate it allows.`,
+      summary: `${path} is spending the error budget of its ${o.objective} at ${b.factor}x the rate it allows.`,
       description:
-        `{{ $value | humanizePercentage }} of the calls to ${method} (job {{ $labels.job }}) in the last ${b.long} ${o.what}, ` +
+        `{{ $value | humanizePercentage }} of the calls to ${path} (job {{ $labels.job }}) in the last ${b.long} ${o.what}, ` +
         `and over ${threshold} in the last ${b.short}: more than ${b.factor}x the ${percentText(budget)} the ${o.objective} allows. ` +
         `At this rate ${b.spent}% of a ${sloPeriodDays}-day error budget is spent in ${b.long}, all of it in ${daysText(b.factor)}.`,
     },

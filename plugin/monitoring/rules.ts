@@ -62,43 +62,50 @@ function recordingRules(service: MonitoredService): RecordingRule[] {
     record: recordName("grpc_server_handled", w),
     expr: `${byLevel} (rate(grpc_server_handled_total${selector(svc)}[${w}]))`,
   }));
-  for (const { key: codes, methods } of groupedBy(service.methods, (m) => m.objectives?.faultCodes)) {
-    const of = ofMethods(service, methods);
-    for (const w of windows) {
-      const handled = `${recordName("grpc_server_handled", w)}${selector(of)}`;
-      rules.push({
-        record: recordName("grpc_server_faults", w),
-        // Where no fault code has a series (a Go service before its first fault),
-        // the faults are zero; where nothing was handled, there is no ratio.
-        expr: [
-          "(",
-          `  ${byLevel} (rate(grpc_server_handled_total${selector({ ...of, grpc_code: codes })}[${w}]))`,
-          "  or",
-          `  0 * ${handled}`,
-          ")",
-          "/",
-          `(${handled} > 0)`,
-        ].join("\n"),
-      });
-    }
-  }
+  const faults = groupedBy(service.methods, (m) => m.objectives?.faultCodes);
   const latency = groupedBy(service.methods, (m) =>
     hasLatencyObjective(m) ? m.objectives?.latency?.seconds : undefined,
   );
-  for (const { key: seconds, methods } of latency) {
-    const of = ofMethods(service, methods);
-    for (const w of windows) {
-      rules.push({
-        record: recordName("grpc_server_slow", w),
-        expr: [
-          "1 - (",
-          `  ${byLevel} (rate(grpc_server_handling_seconds_bucket${selector({ ...of, le: leMatcher(seconds) })}[${w}]))`,
-          "  /",
-          `  (${byLevel} (rate(grpc_server_handling_seconds_count${selector(of)}[${w}])) > 0)`,
-          ")",
-        ].join("\n"),
-      });
-    }
+  for (const w of faults.length === 0 ? [] : windows) {
+    const ratios = faults.map(({ key: codes, methods }) => {
+      const of = ofMethods(service, methods);
+      const handled = `${recordName("grpc_server_handled", w)}${selector(of)}`;
+      // Where no fault code has a series (a Go service before its first fault),
+      // the faults are zero; where nothing was handled, there is no ratio.
+      return [
+        "(",
+        `  ${byLevel} (rate(grpc_server_handled_total${selector({ ...of, grpc_code: codes })}[${w}]))`,
+        "  or",
+        `  0 * ${handled}`,
+        ")",
+        "/",
+        `(${handled} > 0)`,
+      ];
+    });
+    rules.push({ record: recordName("grpc_server_faults", w), expr: union(ratios) });
+  }
+  for (const w of latency.length === 0 ? [] : windows) {
+    const ratios = latency.map(({ key: seconds, methods }) => {
+      const of = ofMethods(service, methods);
+      return [
+        "1 - (",
+        `  ${byLevel} (rate(grpc_server_handling_seconds_bucket${selector({ ...of, le: leMatcher(seconds) })}[${w}]))`,
+        "  /",
+        `  (${byLevel} (rate(grpc_server_handling_seconds_count${selector(of)}[${w}])) > 0)`,
+        ")",
+      ];
+    });
+    rules.push({ record: recordName("grpc_server_slow", w), expr: union(ratios) });
   }
   return rules;
+}
+
+/**
+ * union joins the ratios of methods with different fault codes (or latency
+ * bounds), each over its own methods, with `or`: one rule per name and
+ * window, as Prometheus's linter wants.
+ */
+function union(ratios: readonly (readonly string[])[]): string {
+  if (ratios.length === 1) return ratios[0]!.join("\n");
+  return ratios.map((lines) => ["(", ...lines.map((l) => `  ${l}`), ")"].join("\n")).join("\nor\n");
 }
