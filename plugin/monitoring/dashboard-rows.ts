@@ -47,38 +47,56 @@ export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
   const q = sideQueries(service.typeName, side);
   const Side = side === "server" ? "Server" : "Client";
   const of = whose[side];
-  const stat = (title: string, description: string, unit: string, expr: string): PanelSpec => ({
+  // What the panel shows, who records it, then what a reader might misread, if anything.
+  const text = (what: string, note: string | undefined) => `${what}, ${of}.${note === undefined ? "" : ` ${note}`}`;
+  const stat = (title: string, what: string, unit: string, expr: string, note?: string): PanelSpec => ({
     kind: "stat",
     title,
-    description: `${description}, ${of}.`,
+    description: text(what, note),
     unit,
     width: service.histogram === undefined ? 8 : 6,
     height: 4,
     targets: [{ expr, legend: "" }],
   });
-  const series = (title: string, description: string, unit: string, targets: TargetSpec[], width = 12): PanelSpec => ({
+  const series = (
+    title: string,
+    what: string,
+    unit: string,
+    targets: TargetSpec[],
+    more: { note?: string; width?: number } = {},
+  ): PanelSpec => ({
     kind: "timeseries",
     title,
-    description: `${description}, ${of}.`,
+    description: text(what, more.note),
     unit,
-    width,
+    width: more.width ?? 12,
     height: 8,
     targets,
   });
   const byMethod = (expr: string) => [{ expr, legend: "{{grpc_method}}" }];
+  const onlyOccurred = "A code that did not occur in the window has no series.";
+  const lifetime = "A stream's handling time is its whole life.";
 
   const requests: PanelSpec[] = [
-    stat("Requests/s", "Calls started per second on every method", "reqps", q.requests("")),
+    stat("Requests/s", "Calls started per second, every method together", "reqps", q.requests("")),
     stat(
       "Error %",
-      "Calls handled with a code other than OK, in percent of every call handled",
+      "Calls handled with a code other than OK, in percent of all calls handled",
       "percent",
       q.errorPercent(""),
     ),
     stat("In flight", "Calls started and not yet handled (started minus handled)", "short", q.inFlight("")),
     ...(service.histogram === undefined
       ? []
-      : [stat("p99 latency", "The 99th percentile of the handling time of every method", "s", q.latency(0.99))]),
+      : [
+          stat(
+            "p99 latency",
+            "The 99th percentile of the handling time, every method together",
+            "s",
+            q.latency(0.99),
+            lifetime,
+          ),
+        ]),
     series(
       "Request rate by method",
       "Calls started per second, per method",
@@ -87,15 +105,17 @@ export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
     ),
     series(
       "Errors by method and code",
-      "Calls handled per second with each code other than OK, per method; a code that did not occur has no series",
+      "Calls handled per second with each code other than OK, per method",
       "reqps",
       [{ expr: q.errorsByMethodAndCode(), legend: "{{grpc_method}} {{grpc_code}}" }],
+      { note: onlyOccurred },
     ),
     series(
       "Error % by code",
-      "Each code other than OK, in percent of every call handled by the service; a code that did not occur has no series",
+      "Calls handled with each code other than OK, in percent of all the service's calls handled",
       "percent",
       [{ expr: q.errorPercentByCode(), legend: "{{grpc_code}}" }],
+      { note: onlyOccurred },
     ),
     series(
       "Error % by method",
@@ -105,9 +125,10 @@ export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
     ),
     series(
       "In flight by method",
-      "Calls started and not yet handled, per method: for streams, how many are open",
+      "Calls started and not yet handled, per method",
       "short",
       byMethod(q.inFlight("grpc_method")),
+      { note: "For a streaming method, the streams open." },
     ),
   ];
   const rows: RowSpec[] = [{ title: `${Side}: requests and errors`, panels: requests }];
@@ -116,10 +137,10 @@ export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
     const latency = service.methods.map((m) =>
       series(
         `${m.name} latency`,
-        `The 50th, 90th and 99th percentiles of the handling time of ${m.name} (${m.grpcType}), from start to status, over the histogram's buckets`,
+        `The 50th, 90th and 99th percentiles of the handling time of ${m.name} (${m.grpcType}), from its start to its status, interpolated within the histogram's buckets`,
         "s",
         quantiles.map((p) => ({ expr: q.latency(p, m.name), legend: percentile(p) })),
-        8,
+        { width: 8, ...(m.grpcType === "unary" ? {} : { note: lifetime }) },
       ),
     );
     rows.push({ title: `${Side}: latency by method`, panels: latency });
@@ -130,23 +151,23 @@ export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
   const clientStreams = present(["client_stream", "bidi_stream"]);
   const serverStreams = present(["server_stream", "bidi_stream"]);
   const messages: PanelSpec[] = [];
-  const perCall = (direction: "received" | "sent", types: GrpcType[], streaming: string) => {
+  const perCall = (direction: "received" | "sent", types: GrpcType[], whose: string) => {
     if (types.length === 0) return;
     messages.push(
       series(
         `Messages ${direction} per call`,
-        `Stream messages ${direction} per call started, per ${streaming} method (${types.join(", ")})`,
+        `Stream messages ${direction} per call started, per method with a ${whose} stream (${types.join(", ")})`,
         "short",
         byMethod(q.messagesPerCall(direction, types)),
       ),
     );
   };
   if (side === "server") {
-    perCall("received", clientStreams, "client-streaming");
-    perCall("sent", serverStreams, "server-streaming");
+    perCall("received", clientStreams, "client");
+    perCall("sent", serverStreams, "server");
   } else {
-    perCall("sent", clientStreams, "client-streaming");
-    perCall("received", serverStreams, "server-streaming");
+    perCall("sent", clientStreams, "client");
+    perCall("received", serverStreams, "server");
   }
   if (messages.length > 0) rows.push({ title: `${Side}: stream messages per call`, panels: messages });
   return rows;
