@@ -1,4 +1,5 @@
 import { clock } from "./clock.js";
+import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
 import type { MethodRecord } from "./method-record.js";
 
@@ -13,7 +14,15 @@ export class CallReporter {
   /** finished is true once handled() has counted the call. */
   finished = false;
 
-  constructor(private readonly record: MethodRecord) {
+  /**
+   * @param exemplar the labels of the call's exemplar, when exemplars are on;
+   * settable until the call is handled (a server interceptor learns the
+   * request metadata after the call starts).
+   */
+  constructor(
+    private readonly record: MethodRecord,
+    public exemplar: Labels | undefined = undefined,
+  ) {
     try {
       record.started++;
       if (record.latency !== undefined) this.startMs = clock();
@@ -45,7 +54,7 @@ export class CallReporter {
     if (this.finished) return false;
     this.finished = true;
     try {
-      this.record.finish(code, this.startMs);
+      this.record.finish(code, this.startMs, this.exemplar);
     } catch (err) {
       reportFault(err);
     }

@@ -2,6 +2,7 @@ import type { InterceptingCall, requestCallback } from "@grpc/grpc-js";
 import { CallReporter } from "./call-reporter.js";
 import type { ClientMethodRecord } from "./client-metrics.js";
 import { codeOk } from "./contract.js";
+import type { Labels } from "./family.js";
 import { errorCode } from "./status.js";
 
 /** MessageContext is what grpc-js passes down with each message it sends: flags, and a callback for when it is taken. */
@@ -35,7 +36,14 @@ export class ClientCall {
   private state = idle;
   private reporter: CallReporter | undefined;
 
-  constructor(readonly record: ClientMethodRecord) {}
+  /**
+   * @param exemplar the labels of the call's exemplar, taken as the caller
+   * makes the call (its active span), when exemplars are on.
+   */
+  constructor(
+    readonly record: ClientMethodRecord,
+    private readonly exemplar: Labels | undefined = undefined,
+  ) {}
 
   /** ended is true once the call has ended, as the caller sees it. */
   get ended(): boolean {
@@ -51,7 +59,7 @@ export class ClientCall {
   begin(): void {
     if (this.state !== starting) return;
     this.state = started;
-    this.reporter = new CallReporter(this.record);
+    this.reporter = new CallReporter(this.record, this.exemplar);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
+import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
 import {
   type Cells,
@@ -53,6 +54,13 @@ export interface ClientMetricsOptions {
    * appear when they first happen.
    */
   readonly preregisteredCodes?: PreregisteredCodes;
+  /**
+   * exemplars puts an exemplar on the handled counter and the histogram's
+   * buckets, shown when the registry renders OpenMetrics: `true` takes the
+   * trace id and span id of the OpenTelemetry span active as a call starts
+   * (@opentelemetry/api, an optional peer); a function gives the labels.
+   */
+  readonly exemplars?: ExemplarsOption;
 }
 
 /** ClientHistogramOptions configures grpc_client_handling_seconds. */
@@ -75,6 +83,7 @@ const optionKeys = [
   "namespace",
   "subsystem",
   "preregisteredCodes",
+  "exemplars",
 ] as const;
 const histogramKeys = ["buckets"] as const;
 const handlingKeys = ["buckets", "withGrpcCode"] as const;
@@ -126,6 +135,7 @@ export class ClientMetrics {
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
+  private readonly exemplars: ExemplarSource | undefined;
   private readonly handling: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
@@ -137,6 +147,7 @@ export class ClientMetrics {
         families: this.families,
         latency: this.handling,
         preregistered: this.preregistered,
+        exemplars: this.exemplars,
         recv: this.recv,
         send: this.send,
       }),
@@ -147,6 +158,7 @@ export class ClientMetrics {
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
+    this.exemplars = exemplarSource(options.exemplars, owner);
     const labels = labelNames(Object.keys(this.constLabels));
     const d = prefixedDefs(clientMetricDefs, namePrefix(options, owner));
     const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {

@@ -1,4 +1,5 @@
 import type { Metric, Registry, RegistryContentType } from "prom-client";
+import type { Exemplar } from "./exemplars.js";
 
 /** Labels is one label set: label name to value. */
 export type Labels = Readonly<Record<string, string>>;
@@ -13,6 +14,8 @@ export interface SeriesValue {
   readonly labels: Labels;
   readonly sharedLabels: Labels;
   readonly metricName?: string;
+  /** exemplar is rendered after the value in OpenMetrics (prom-client's Registry leaves it out of the text format). */
+  readonly exemplar?: Exemplar;
 }
 
 /**

@@ -2,6 +2,7 @@
 // the cells one series counts in, the shape every series of a family shares,
 // and how a series renders.
 import { defaultBuckets, grpcCodeName, grpcCodeNames } from "./contract.js";
+import { type Exemplar, exemplarOf } from "./exemplars.js";
 import { type Labels, noLabels, type SeriesValue } from "./family.js";
 import { withCode } from "./labels.js";
 import { checkKeys } from "./options.js";
@@ -53,16 +54,17 @@ export class Cells {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
-  /** observe records one value. */
-  observe(value: number): void {
+  /** observe records one value; it returns the index of its bucket, or -1 for a value not recorded. */
+  observe(value: number): number {
     // NaN comes only from a clock that failed; it would poison the sum.
-    if (Number.isNaN(value)) return;
+    if (Number.isNaN(value)) return -1;
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
     this.counts[i]!++;
     this.sum += value;
     this.count++;
+    return i;
   }
 
   /** reset sets every cell back to zero. */
@@ -79,6 +81,8 @@ export class Cells {
  */
 export class HistogramSeries {
   readonly cells: Cells;
+  /** exemplars holds each bucket's last exemplar, made on the first. */
+  private exemplars: (Exemplar | undefined)[] | undefined;
 
   constructor(
     bounds: Float64Array,
@@ -88,21 +92,41 @@ export class HistogramSeries {
     this.cells = new Cells(bounds);
   }
 
+  /** observe records one value, and its exemplar's labels in the bucket it falls in, when given. */
+  observe(value: number, exemplar: Labels | undefined): void {
+    const i = this.cells.observe(value);
+    if (exemplar === undefined || i < 0) return;
+    this.exemplars ??= [];
+    this.exemplars[i] = exemplarOf(exemplar, value);
+  }
+
   collect(out: SeriesValue[]): void {
     const { counts, sum, count } = this.cells;
     const { bucket, le } = this.shape;
+    const exemplars = this.exemplars;
     let acc = 0;
     for (let i = 0; i < le.length; i++) {
       acc += counts[i]!;
-      out.push({ value: acc, labels: le[i]!, sharedLabels: this.labels, metricName: bucket });
+      const exemplar = exemplars?.[i];
+      out.push(
+        exemplar === undefined
+          ? { value: acc, labels: le[i]!, sharedLabels: this.labels, metricName: bucket }
+          : { value: acc, labels: le[i]!, sharedLabels: this.labels, metricName: bucket, exemplar },
+      );
     }
-    out.push({ value: count, labels: this.shape.inf, sharedLabels: this.labels, metricName: bucket });
+    const inf = exemplars?.[le.length];
+    out.push(
+      inf === undefined
+        ? { value: count, labels: this.shape.inf, sharedLabels: this.labels, metricName: bucket }
+        : { value: count, labels: this.shape.inf, sharedLabels: this.labels, metricName: bucket, exemplar: inf },
+    );
     out.push({ value: sum, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.sum });
     out.push({ value: count, labels: noLabels, sharedLabels: this.labels, metricName: this.shape.count });
   }
 
   reset(): void {
     this.cells.reset();
+    this.exemplars = undefined;
   }
 }
 
@@ -153,10 +177,11 @@ export class Latency {
     }
   }
 
-  /** observe records the duration, in seconds, of a call that ended with code. */
-  observe(code: number, seconds: number): void {
+  /** observe records the duration, in seconds, of a call that ended with code, with its exemplar's labels when given. */
+  observe(code: number, seconds: number, exemplar?: Labels): void {
     if (this.single) {
-      this.single.cells.observe(seconds);
+      if (exemplar === undefined) this.single.cells.observe(seconds);
+      else this.single.observe(seconds, exemplar);
       return;
     }
     const byCode = this.byCode!;
@@ -174,7 +199,8 @@ export class Latency {
         }
       }
     }
-    series.cells.observe(seconds);
+    if (exemplar === undefined) series.cells.observe(seconds);
+    else series.observe(seconds, exemplar);
   }
 
   collect(out: SeriesValue[]): void {

@@ -14,6 +14,7 @@ export {
   type MetricDef,
   serverMetricDefs,
 } from "./contract.js";
+export type { ExemplarCall, ExemplarLabels, ExemplarsOption } from "./exemplars.js";
 export {
   type ClientConstructor,
   type InstrumentClientOptions,

@@ -165,7 +165,8 @@ function withMetrics(options: Partial<ClientOptions>, records: Records): Partial
       if (record === undefined) return theirs ? theirs(props) : props;
       const oneRequest = !props.methodDefinition.requestStream;
       const oneResponse = !props.methodDefinition.responseStream;
-      const call = oneRequest && oneResponse ? new DirectCall(record) : new ClientCall(record);
+      const exemplar = record.exemplars?.({ path: record.path, metadata: props.metadata });
+      const call = oneRequest && oneResponse ? new DirectCall(record, exemplar) : new ClientCall(record, exemplar);
       const callback = props.callback;
       if (callback !== undefined) props.callback = call.reportTo(callback);
       const p = theirs ? theirs(props) : props;

@@ -81,11 +81,20 @@ function metricsInterceptor(records: ReadonlyMap<string, MethodRecord>): ServerI
   return (descriptor, next) => {
     const record = records.get(descriptor.path);
     const oneResponse = !descriptor.responseStream;
-    const r = record && recordServerCall(next, wireBelow(next), record, oneResponse);
+    if (record === undefined) return new ServerInterceptingCall(next);
+    const r = recordServerCall(next, wireBelow(next), record, oneResponse);
     if (r === undefined) return new ServerInterceptingCall(next);
+    const { exemplars, path } = record;
     return new ServerInterceptingCall(next, {
       start(startNext) {
         startNext({
+          // The exemplar's labels, from the request metadata, which arrives after the call starts.
+          ...(exemplars && {
+            onReceiveMetadata(metadata, metadataNext) {
+              r.exemplar = exemplars({ path, metadata });
+              metadataNext(metadata);
+            },
+          }),
           onReceiveMessage(message, receivedNext) {
             r.receivedMessage();
             receivedNext(message);

@@ -1,5 +1,6 @@
 import { clock } from "./clock.js";
 import { codeUnknown, grpcCodeName, grpcCodeNames, labelCode, maxExtraCodes } from "./contract.js";
+import { type Exemplar, type ExemplarSource, exemplarOf } from "./exemplars.js";
 import { counterValue, type Family, type Labels, type SeriesValue } from "./family.js";
 import { type HistogramShape, Latency } from "./histogram.js";
 import type { MethodLabels } from "./method-table.js";
@@ -20,7 +21,9 @@ export class CodeCounts {
   readonly counts: Float64Array = new Float64Array(codeCount);
   /** shown has a 1 for each of the 17 codes whose series is exposed. */
   private readonly shown: Uint8Array;
-  private other: Map<number, { labels: Labels; count: number }> | undefined;
+  private other: Map<number, { labels: Labels; count: number; exemplar?: Exemplar | undefined }> | undefined;
+  /** exemplars holds each code's last exemplar, made on the first. */
+  private exemplars: (Exemplar | undefined)[] | undefined;
 
   constructor(
     private readonly labels: Labels,
@@ -29,30 +32,56 @@ export class CodeCounts {
     this.shown = Uint8Array.from(preregistered, (p) => (p ? 1 : 0));
   }
 
-  /** inc counts one call that ended with code. */
-  inc(code: number): void {
+  /** inc counts one call that ended with code, with its exemplar's labels when exemplars are on. */
+  inc(code: number, exemplar?: Labels): void {
     if (code >= 0 && code < codeCount) {
       this.counts[code]!++;
       this.shown[code] = 1;
+      if (exemplar !== undefined) {
+        this.exemplars ??= [];
+        this.exemplars[code] = exemplarOf(exemplar, 1);
+      }
       return;
     }
     this.other ??= new Map();
-    const entry = this.other.get(code);
+    let entry = this.other.get(code);
     if (entry) entry.count++;
-    else this.other.set(code, { labels: Object.freeze({ [labelCode]: grpcCodeName(code) }), count: 1 });
+    else {
+      entry = { labels: Object.freeze({ [labelCode]: grpcCodeName(code) }), count: 1 };
+      this.other.set(code, entry);
+    }
+    if (exemplar !== undefined) entry.exemplar = exemplarOf(exemplar, 1);
   }
 
   collect(out: SeriesValue[]): void {
+    const exemplars = this.exemplars;
     for (let i = 0; i < codeCount; i++) {
-      if (this.shown[i] === 1) out.push({ value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels });
+      if (this.shown[i] !== 1) continue;
+      const exemplar = exemplars?.[i];
+      out.push(
+        exemplar === undefined
+          ? { value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels }
+          : { value: this.counts[i]!, labels: codeLabels[i]!, sharedLabels: this.labels, exemplar },
+      );
     }
     if (this.other)
-      for (const e of this.other.values()) out.push({ value: e.count, labels: e.labels, sharedLabels: this.labels });
+      for (const e of this.other.values()) {
+        out.push(
+          e.exemplar === undefined
+            ? { value: e.count, labels: e.labels, sharedLabels: this.labels }
+            : { value: e.count, labels: e.labels, sharedLabels: this.labels, exemplar: e.exemplar },
+        );
+      }
   }
 
   reset(): void {
     this.counts.fill(0);
-    if (this.other) for (const e of this.other.values()) e.count = 0;
+    this.exemplars = undefined;
+    if (this.other)
+      for (const e of this.other.values()) {
+        e.count = 0;
+        e.exemplar = undefined;
+      }
   }
 }
 
@@ -71,9 +100,12 @@ export class MethodRecord {
   readonly labels: Labels;
   /** path is the method's `/package.Service/Method`, as grpc-js routes calls by it. */
   readonly path: string;
+  /** exemplars gives each call's exemplar labels; undefined when exemplars are off. */
+  readonly exemplars: ExemplarSource | undefined;
 
-  constructor({ method, labels, families, latency, preregistered }: MethodRecordOptions) {
+  constructor({ method, labels, families, latency, preregistered, exemplars }: MethodRecordOptions) {
     this.labels = labels;
+    this.exemplars = exemplars;
     this.path = `/${method.grpcService}/${method.grpcMethod}`;
     this.handled = new CodeCounts(labels, preregistered);
     this.latency = latency && new Latency(latency.shape, labels, latency.withGrpcCode, preregistered);
@@ -95,11 +127,11 @@ export class MethodRecord {
 
   private extraCodes: Set<number> | undefined;
 
-  /** finish counts a call that ended with code, started at startMs (clock()). */
-  finish(code: number, startMs: number): void {
+  /** finish counts a call that ended with code, started at startMs (clock()), with its exemplar's labels if it has one. */
+  finish(code: number, startMs: number, exemplar?: Labels): void {
     const c = this.admit(code);
-    this.handled.inc(c);
-    this.latency?.observe(c, (clock() - startMs) / 1000);
+    this.handled.inc(c, exemplar);
+    this.latency?.observe(c, (clock() - startMs) / 1000, exemplar);
   }
 
   /** admit returns the code to count: itself, or Unknown once maxExtraCodes others beyond the 17 have a series. */
@@ -125,6 +157,8 @@ export interface MethodRecordOptions {
   readonly latency: { readonly shape: HistogramShape; readonly withGrpcCode: boolean } | undefined;
   /** preregistered has, per code, whether its series exist at zero from the start (the preregisteredCodes option). */
   readonly preregistered: readonly boolean[];
+  /** exemplars gives each call's exemplar labels, when the exemplars option is on. */
+  readonly exemplars: ExemplarSource | undefined;
 }
 
 /** RecordFamilies are the families a MethodRecord adds its series to. */

@@ -1,4 +1,5 @@
 import { constants, type ServerHttp2Stream } from "node:http2";
+import type { Metadata } from "@grpc/grpc-js";
 import { CallReporter } from "./call-reporter.js";
 import { codeOk, codeUnimplemented } from "./contract.js";
 import { reportFault } from "./fault.js";
@@ -63,7 +64,7 @@ export function recordServerCall(
   const base = wire.base as { [recorded]?: true };
   if (base[recorded]) return undefined;
   base[recorded] = true;
-  const r = new CallReporter(record);
+  const r = new CallReporter(record, record.exemplars?.({ path: record.path, metadata: metadataOf(call) }));
   let written = 0;
   try {
     onMessageWritten(wire.base, () => {
@@ -83,6 +84,12 @@ export function recordServerCall(
     reportFault(err);
   }
   return r;
+}
+
+/** metadataOf reads the request metadata of a handler's call object; the object a server interceptor is given has none yet. */
+function metadataOf(call: object): Metadata | undefined {
+  const md = (call as { metadata?: unknown }).metadata;
+  return typeof md === "object" && md !== null ? (md as Metadata) : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { labelCode, serverMetricDefs } from "./contract.js";
+import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
 import { type HistogramOptions, type HistogramShape, histogramOption, histogramShape } from "./histogram.js";
 import { checkConstLabels, methodLabels } from "./labels.js";
@@ -49,6 +50,13 @@ export interface ServerMetricsOptions {
    * appear when they first happen.
    */
   readonly preregisteredCodes?: PreregisteredCodes;
+  /**
+   * exemplars puts an exemplar on the handled counter and the histogram's
+   * buckets, shown when the registry renders OpenMetrics: `true` takes the
+   * trace id and span id of the OpenTelemetry span active as a call starts
+   * (@opentelemetry/api, an optional peer); a function gives the labels.
+   */
+  readonly exemplars?: ExemplarsOption;
 }
 
 const owner = "ServerMetrics";
@@ -59,6 +67,7 @@ const optionKeys = [
   "namespace",
   "subsystem",
   "preregisteredCodes",
+  "exemplars",
 ] as const;
 const histogramKeys = ["buckets", "withGrpcCode"] as const;
 
@@ -73,6 +82,7 @@ export class ServerMetrics {
   private readonly families: RecordFamilies;
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
+  private readonly exemplars: ExemplarSource | undefined;
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly records = new Records(
     (method) =>
@@ -82,6 +92,7 @@ export class ServerMetrics {
         families: this.families,
         latency: this.latency,
         preregistered: this.preregistered,
+        exemplars: this.exemplars,
       }),
   );
 
@@ -90,6 +101,7 @@ export class ServerMetrics {
     this.registry = options.registry ?? globalRegister;
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
+    this.exemplars = exemplarSource(options.exemplars, owner);
     const labels = labelNames(Object.keys(this.constLabels));
     const defs = prefixedDefs(serverMetricDefs, namePrefix(options, owner));
     const histogram = histogramOption(options.handlingTimeHistogram, histogramKeys, `${owner} handlingTimeHistogram`);

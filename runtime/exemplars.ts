@@ -1,0 +1,129 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Metadata } from "@grpc/grpc-js";
+import type { Labels } from "./family.js";
+import { reportFault } from "./fault.js";
+
+/** ExemplarCall is what an exemplar function is given of one call. */
+export interface ExemplarCall {
+  /** path is the method's `/package.Service/Method`. */
+  readonly path: string;
+  /**
+   * metadata is the call's: on the server, the request metadata the client
+   * sent (an InstrumentedServer passes it once it has arrived); on the
+   * client, the metadata the call is made with.
+   */
+  readonly metadata: Metadata | undefined;
+}
+
+/** ExemplarLabels returns the labels of a call's exemplar (e.g. its trace id), or undefined for none. */
+export type ExemplarLabels = (call: ExemplarCall) => Readonly<Record<string, string>> | undefined;
+
+/**
+ * ExemplarsOption is the `exemplars` option: `true` takes the trace id and
+ * span id of the OpenTelemetry span active as the call starts
+ * (`@opentelemetry/api`, an optional peer, loaded only then); a function
+ * gives the labels itself.
+ */
+export type ExemplarsOption = boolean | ExemplarLabels;
+
+/** Exemplar is one exemplar as prom-client's Registry renders it in OpenMetrics. */
+export interface Exemplar {
+  readonly labelSet: Labels;
+  readonly value: number;
+  /** timestamp is in seconds since the epoch. */
+  readonly timestamp: number;
+}
+
+/** exemplarOf makes the exemplar of one observation, stamped now. */
+export function exemplarOf(labelSet: Labels, value: number): Exemplar {
+  return { labelSet, value, timestamp: Date.now() / 1000 };
+}
+
+/** ExemplarSource returns a call's exemplar labels; it never throws. */
+export type ExemplarSource = (call: ExemplarCall) => Labels | undefined;
+
+// OpenMetrics bounds an exemplar's label set: names and values together, at most 128 characters.
+const maxExemplarChars = 128;
+const labelNameRE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * exemplarSource reads the option at construction: undefined when off (the
+ * calls then pay nothing for exemplars), else a function that gives a
+ * call's labels and never throws. `true` without @opentelemetry/api fails
+ * here, saying so.
+ */
+export function exemplarSource(option: unknown, owner: string): ExemplarSource | undefined {
+  if (option === undefined || option === false) return undefined;
+  const labelsOf = option === true ? activeSpanLabels(owner) : option;
+  if (typeof labelsOf !== "function") {
+    throw new TypeError(`${owner}: exemplars must be true, false or a function of the call returning labels`);
+  }
+  return (call) => {
+    try {
+      const labels = (labelsOf as ExemplarLabels)(call);
+      return labels === undefined ? undefined : checked(labels);
+    } catch (err) {
+      reportFault(err);
+      return undefined;
+    }
+  };
+}
+
+/** checked returns labels fit for an exemplar, frozen, or undefined (reported) for labels that are not. */
+function checked(labels: Readonly<Record<string, string>>): Labels | undefined {
+  let chars = 0;
+  for (const [name, value] of Object.entries(labels)) {
+    if (!labelNameRE.test(name) || typeof value !== "string") {
+      reportFault(new Error(`an exemplar label ${JSON.stringify(name)} is not a label name with a string value`));
+      return undefined;
+    }
+    chars += name.length + value.length;
+  }
+  if (chars > maxExemplarChars) {
+    reportFault(new Error(`an exemplar's labels are over OpenMetrics' ${maxExemplarChars} characters; it is dropped`));
+    return undefined;
+  }
+  return Object.freeze({ ...labels });
+}
+
+/** OtelApi is the part of @opentelemetry/api read here. */
+interface OtelApi {
+  trace: { getActiveSpan(): { spanContext(): { traceId: string; spanId: string; traceFlags: number } } | undefined };
+  isSpanContextValid(ctx: { traceId: string; spanId: string }): boolean;
+}
+
+/**
+ * activeSpanLabels loads @opentelemetry/api, an optional peer, only when
+ * asked for. It is looked up from this package and then from the working
+ * directory (the application's): the API keeps its state on a process-wide
+ * global, so the copy an application set up is the one read either way.
+ */
+function activeSpanLabels(owner: string): ExemplarLabels {
+  const api = loadOtel();
+  if (api === undefined) {
+    throw new Error(
+      `${owner}: exemplars: true takes the trace of the active OpenTelemetry span, and @opentelemetry/api ` +
+        "is not installed: npm install @opentelemetry/api (or pass a function of the call returning labels)",
+    );
+  }
+  return () => {
+    const ctx = api.trace.getActiveSpan()?.spanContext();
+    if (ctx === undefined || !api.isSpanContextValid(ctx)) return undefined;
+    return { trace_id: ctx.traceId, span_id: ctx.spanId };
+  };
+}
+
+function loadOtel(): OtelApi | undefined {
+  // __filename exists where the runtime runs as shipped (CommonJS); its source under a test runner has none.
+  const from = [typeof __filename === "string" ? __filename : undefined, join(process.cwd(), "package.json")];
+  for (const base of from) {
+    if (base === undefined) continue;
+    try {
+      return createRequire(base)("@opentelemetry/api") as OtelApi;
+    } catch {
+      // not found from there
+    }
+  }
+  return undefined;
+}
