@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 filter=${1:-}
 
 # Globbed inside each copy with nullglob, so a pattern that matches nothing drops out.
-TESTS=${PEERS_TESTS:-"test/any-service.test.ts test/server.test.ts test/client.test.ts test/exactly-once.test.ts test/soak.test.ts test/conformance.test.ts test/faults.test.ts test/*wire*.test.ts test/*paths*.test.ts"}
+TESTS=${PEERS_TESTS:-"test/any-service.test.ts test/prometheus-io-client.test.ts test/server.test.ts test/client.test.ts test/exactly-once.test.ts test/soak.test.ts test/conformance.test.ts test/faults.test.ts test/*wire*.test.ts test/*paths*.test.ts"}
 
 # The highest versions are the lockfile's: what development runs, and what Node 22 and 24 run.
 LOCK=$(node -p "const p = require('./package-lock.json').packages;

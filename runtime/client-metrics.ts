@@ -1,4 +1,3 @@
-import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -27,11 +26,15 @@ import {
   rejoin,
   remember,
 } from "./registration.js";
+import { globalRegistry, type MetricsRegistry } from "./registry.js";
 
 /** ClientMetricsOptions configures a ClientMetrics. */
 export interface ClientMetricsOptions {
-  /** registry receives the metric families; default: prom-client's global `register`. */
-  readonly registry?: Registry<RegistryContentType>;
+  /**
+   * registry receives the metric families: a prom-client or @prometheus-io/client
+   * Registry; default: the global `register` of whichever is installed.
+   */
+  readonly registry?: MetricsRegistry;
   /** handlingTimeHistogram enables grpc_client_handling_seconds: from the start of a call to its status. */
   readonly handlingTimeHistogram?: boolean | ClientHistogramOptions;
   /**
@@ -131,7 +134,7 @@ function messageHistogram(h: Histogram | undefined, labels: Labels): Cells | und
  */
 export class ClientMetrics {
   /** registry is where the metric families are registered. */
-  readonly registry: Registry<RegistryContentType>;
+  readonly registry: MetricsRegistry;
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
@@ -155,7 +158,7 @@ export class ClientMetrics {
 
   constructor(options: ClientMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
-    this.registry = options.registry ?? globalRegister;
+    this.registry = options.registry ?? globalRegistry(owner);
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     this.exemplars = exemplarSource(options.exemplars, owner);

@@ -1,8 +1,7 @@
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import type { Metadata } from "@grpc/grpc-js";
 import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
+import { loadOptionalPeer } from "./optional-peer.js";
 
 /** ExemplarCall is what an exemplar function is given of one call. */
 export interface ExemplarCall {
@@ -95,9 +94,8 @@ interface OtelApi {
 
 /**
  * activeSpanLabels loads @opentelemetry/api, an optional peer, only when
- * asked for. It is looked up from this package and then from the working
- * directory (the application's): the API keeps its state on a process-wide
- * global, so the copy an application set up is the one read either way.
+ * asked for (see loadOptionalPeer): the API keeps its state on a
+ * process-wide global, so the copy an application set up is the one read.
  */
 function activeSpanLabels(owner: string): ExemplarLabels {
   const api = loadOtel();
@@ -115,15 +113,5 @@ function activeSpanLabels(owner: string): ExemplarLabels {
 }
 
 function loadOtel(): OtelApi | undefined {
-  // __filename exists where the runtime runs as shipped (CommonJS); its source under a test runner has none.
-  const from = [typeof __filename === "string" ? __filename : undefined, join(process.cwd(), "package.json")];
-  for (const base of from) {
-    if (base === undefined) continue;
-    try {
-      return createRequire(base)("@opentelemetry/api") as OtelApi;
-    } catch {
-      // not found from there
-    }
-  }
-  return undefined;
+  return loadOptionalPeer<OtelApi>("@opentelemetry/api");
 }

@@ -1,5 +1,5 @@
-import type { Metric, Registry, RegistryContentType } from "prom-client";
 import type { Exemplar } from "./exemplars.js";
+import type { MetricsRegistry } from "./registry.js";
 
 /** Labels is one label set: label name to value. */
 export type Labels = Readonly<Record<string, string>>;
@@ -51,9 +51,9 @@ export class Family {
     readonly labelNames: readonly string[],
   ) {}
 
-  /** register adds the family to a Registry; prom-client types only its own classes, hence the cast. */
-  register(registry: Registry<RegistryContentType>): void {
-    registry.registerMetric(this as unknown as Metric);
+  /** register adds the family to a Registry; the client libraries type only their own classes, hence the cast. */
+  register(registry: MetricsRegistry): void {
+    registry.registerMetric(this as never);
   }
 
   /** add appends one method's series. */

@@ -1,7 +1,7 @@
-import type { Registry, RegistryContentType } from "prom-client";
 import { labelCode, labelMethod, labelService, labelType, type MetricDef } from "./contract.js";
 import { Family } from "./family.js";
 import type { MethodLabels } from "./method-table.js";
+import type { MetricsRegistry } from "./registry.js";
 
 const namePartRE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -64,19 +64,15 @@ export function counterFamilies(
  * registerAll registers the families, or none of them: a name already on the
  * registry fails the construction with a message saying what to do.
  */
-export function registerAll(
-  registry: Registry<RegistryContentType>,
-  families: readonly (Family | undefined)[],
-  who: string,
-): void {
+export function registerAll(registry: MetricsRegistry, families: readonly (Family | undefined)[], who: string): void {
   if (registry === null || typeof registry !== "object" || typeof registry.registerMetric !== "function") {
-    throw new TypeError(`${who}: registry must be a prom-client Registry`);
+    throw new TypeError(`${who}: registry must be a prom-client or @prometheus-io/client Registry`);
   }
   const all = families.filter((f): f is Family => f !== undefined);
   for (const f of all) {
     const existing = attempt(() => registry.getSingleMetric(f.name), f.name, who);
-    if (existing !== undefined) {
-      const by = defaultsOf.get(existing);
+    if (existing !== undefined && existing !== null) {
+      const by = defaultsOf.get(existing as object);
       throw new Error(
         by === undefined
           ? `${who}: the registry already has a metric named ${f.name}. ` +
@@ -109,14 +105,10 @@ export function markDefault(owner: object, by: string): void {
 }
 
 // The families each metrics object registered, for its default's rejoin.
-const familiesOf = new WeakMap<object, { registry: Registry<RegistryContentType>; families: Family[] }>();
+const familiesOf = new WeakMap<object, { registry: MetricsRegistry; families: Family[] }>();
 
 /** remember notes the families a metrics object registered on a registry, for rejoin. */
-export function remember(
-  owner: object,
-  registry: Registry<RegistryContentType>,
-  families: readonly (Family | undefined)[],
-): void {
+export function remember(owner: object, registry: MetricsRegistry, families: readonly (Family | undefined)[]): void {
   familiesOf.set(owner, { registry, families: families.filter((f): f is Family => f !== undefined) });
 }
 

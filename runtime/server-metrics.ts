@@ -1,4 +1,3 @@
-import { register as globalRegister, type Registry, type RegistryContentType } from "prom-client";
 import { labelCode, serverMetricDefs } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -19,6 +18,7 @@ import {
   rejoin,
   remember,
 } from "./registration.js";
+import { globalRegistry, type MetricsRegistry } from "./registry.js";
 
 export type { HistogramOptions } from "./histogram.js";
 
@@ -34,8 +34,11 @@ export interface ServerHistogramOptions extends HistogramOptions {
 
 /** ServerMetricsOptions configures a ServerMetrics. */
 export interface ServerMetricsOptions {
-  /** registry receives the metric families; default: prom-client's global `register`. */
-  readonly registry?: Registry<RegistryContentType>;
+  /**
+   * registry receives the metric families: a prom-client or @prometheus-io/client
+   * Registry; default: the global `register` of whichever is installed.
+   */
+  readonly registry?: MetricsRegistry;
   /** handlingTimeHistogram enables grpc_server_handling_seconds (off by default, as in Go). */
   readonly handlingTimeHistogram?: boolean | ServerHistogramOptions;
   /** constLabels are added to every series, as Go's ConstLabels. */
@@ -78,7 +81,7 @@ const histogramKeys = ["buckets", "withGrpcCode"] as const;
  */
 export class ServerMetrics {
   /** registry is where the metric families are registered. */
-  readonly registry: Registry<RegistryContentType>;
+  readonly registry: MetricsRegistry;
   private readonly families: RecordFamilies;
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
@@ -98,7 +101,7 @@ export class ServerMetrics {
 
   constructor(options: ServerMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
-    this.registry = options.registry ?? globalRegister;
+    this.registry = options.registry ?? globalRegistry(owner);
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     this.exemplars = exemplarSource(options.exemplars, owner);

@@ -9,17 +9,24 @@
  * makes n + 1 Ping calls and one failing PingError), so that the sums show
  * both were counted.
  *
+ * With CLIENT_LIB=@prometheus-io/client, its ClusterRegistry and global
+ * register stand in for prom-client's.
+ *
  *   node --import tsx test/support/cluster-primary.ts
  */
 import cluster from "node:cluster";
+import { createRequire } from "node:module";
 import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from "@grpc/grpc-js";
-import { AggregatorRegistry, register } from "prom-client";
 import { ClientMetrics, ServerMetrics } from "../../runtime/index.js";
 import { TestServiceService } from "../../testdata/gen/test.js";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "../../testdata/gen/test_grpc_prom.js";
 import { testService } from "./test-service.js";
 
 const workers = 2;
+// prom-client's AggregatorRegistry is @prometheus-io/client's ClusterRegistry under its old name.
+const { AggregatorRegistry, register } = createRequire(import.meta.url)(
+  process.env.CLIENT_LIB ?? "prom-client",
+) as typeof import("prom-client");
 
 if (cluster.isPrimary) {
   const aggregator = new AggregatorRegistry();

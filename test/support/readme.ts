@@ -107,12 +107,13 @@ export function run(
   cmd: string,
   args: readonly string[],
   timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
       args,
-      { cwd, env: childEnv(cwd), timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" },
+      { cwd, env: { ...childEnv(cwd), ...env }, timeout: timeoutMs, maxBuffer: 64 << 20, encoding: "utf8" },
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         const how = err.killed ? `killed after ${timeoutMs} ms` : `exit code ${String(err.code)}`;
