@@ -1,7 +1,7 @@
 /**
  * What the recording rules and the alerts of a rule file share: which
- * methods a latency objective applies to, how methods sharing an objective
- * are grouped into one rule, and PromQL's label matchers.
+ * methods a latency objective applies to, how methods sharing fault codes or
+ * a latency bound are grouped into one ratio, and PromQL's label matchers.
  */
 import type { MonitoredMethod, MonitoredService } from "./model.js";
 import { decimal } from "./slo.js";
@@ -32,8 +32,8 @@ export function selector(matchers: Readonly<Record<string, string | readonly str
 
 /**
  * groupedBy groups methods by a key, in the order the key first appears:
- * methods sharing fault codes (or a latency bound) share one recording rule
- * per window.
+ * methods sharing fault codes (or a latency bound) share one ratio in each
+ * window's recording rule.
  */
 export function groupedBy<K>(methods: readonly MonitoredMethod[], key: (m: MonitoredMethod) => K | undefined) {
   const groups = new Map<string, { key: K; methods: string[] }>();
