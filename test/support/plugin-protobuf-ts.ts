@@ -1,35 +1,18 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import type {
   ChannelCredentials,
   Client,
   ClientOptions,
-  ServerDuplexStream,
-  ServerReadableStream,
-  ServerUnaryCall,
-  ServerWritableStream,
   ServiceDefinition,
-  ServiceError,
-  sendUnaryData,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { ClientMetrics, ServerMetrics } from "../../runtime/index.js";
 import { repo } from "./plugin.js";
-import { listResponses } from "./test-service.js";
+import { conformanceService } from "./test-service.js";
 
-// protobuf-ts's messages of test.proto, as testdata/gen-protobuf-ts/test.ts declares them. Its files
-// are imported at run time, not by name: their extensionless imports do not compile under the
-// repository's NodeNext settings (test/plugin-flavors.test.ts compiles them under CommonJS's).
-type Empty = Record<string, never>;
-interface PingRequest {
-  value: string;
-  sleepTimeMs: number;
-  errorCodeReturned: number;
-}
-interface PingResponse {
-  value: string;
-  counter: number;
-}
+// protobuf-ts's files are imported at run time, not by name: their extensionless imports do not
+// compile under the repository's NodeNext settings (test/plugin-flavors.test.ts compiles them under
+// CommonJS's).
 
 /** ProtobufTs is what a test uses of testdata/gen-protobuf-ts: protobuf-ts's definition, and our wrappers beside it. */
 export interface ProtobufTs {
@@ -68,74 +51,13 @@ export async function loadProtobufTs(): Promise<ProtobufTs> {
   return { ...server, ...client, ...ours } as unknown as ProtobufTs;
 }
 
-function statusError(code: number, details: string): ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
-}
-
 /**
  * protobufTsTestService is test/support/test-service.ts's conformance service
  * written for protobuf-ts's messages (its PingResponse's field is `value`,
  * ts-proto's `Value`): the same calls answered the same way, so that the
  * two paths make the same exposition.
  */
-export const protobufTsTestService: UntypedServiceImplementation = {
-  pingEmpty(_call: ServerUnaryCall<Empty, PingResponse>, callback: sendUnaryData<PingResponse>) {
-    callback(null, { value: "I like kittens.", counter: 42 });
-  },
-
-  ping(call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) {
-    const respond = () => callback(null, { value: call.request.value, counter: 42 });
-    if (call.request.sleepTimeMs > 0) setTimeout(respond, call.request.sleepTimeMs);
-    else respond();
-  },
-
-  pingError(call: ServerUnaryCall<PingRequest, Empty>, callback: sendUnaryData<Empty>) {
-    callback(statusError(call.request.errorCodeReturned, "Userspace error."));
-  },
-
-  async pingList(call: ServerWritableStream<PingRequest, PingResponse>) {
-    const { errorCodeReturned, sleepTimeMs, value } = call.request;
-    if (errorCodeReturned !== 0) {
-      call.emit("error", statusError(errorCodeReturned, "foobar"));
-      return;
-    }
-    for (let i = 0; i < listResponses; i++) {
-      if (sleepTimeMs > 0) await sleep(sleepTimeMs);
-      if (call.cancelled) return;
-      call.write({ value, counter: i });
-    }
-    call.end();
-  },
-
-  pingClientStream(call: ServerReadableStream<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) {
-    let count = 0;
-    let failWith = 0;
-    call.on("data", (req: PingRequest) => {
-      count++;
-      if (failWith === 0) failWith = req.errorCodeReturned;
-    });
-    call.on("end", () => {
-      if (failWith !== 0) callback(statusError(failWith, "foobar"));
-      else callback(null, { value: "", counter: count });
-    });
-  },
-
-  pingStream(call: ServerDuplexStream<PingRequest, PingResponse>) {
-    let i = 0;
-    let done = false;
-    call.on("data", (req: PingRequest) => {
-      if (done) return;
-      if (req.errorCodeReturned !== 0) {
-        done = true;
-        call.emit("error", statusError(req.errorCodeReturned, "foobar"));
-        return;
-      }
-      call.write({ value: req.value, counter: i++ });
-    });
-    call.on("end", () => {
-      if (done) return;
-      done = true;
-      call.end();
-    });
-  },
-};
+export const protobufTsTestService = conformanceService(
+  // protobuf-ts's PingResponse names its field `value`, where ts-proto's has `Value`.
+  (value, counter) => ({ value, counter }) as never,
+) as unknown as UntypedServiceImplementation;
