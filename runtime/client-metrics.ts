@@ -1,3 +1,10 @@
+import {
+  type ContextLabels,
+  type ContextLabelsOption,
+  ContextVariants,
+  contextLabels,
+  emptyValues,
+} from "./context-labels.js";
 import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -64,6 +71,14 @@ export interface ClientMetricsOptions {
    * (@opentelemetry/api, an optional peer); a function gives the labels.
    */
   readonly exemplars?: ExemplarsOption;
+  /**
+   * contextLabels adds labels whose values come from each call's metadata
+   * (go-grpc-middleware v2's WithContextLabels and WithLabelsFromContext),
+   * after the standard ones, on every family; each with a bound on its
+   * distinct values per method, past which a value counts as "__overflow__".
+   * The pre-registered series carry "".
+   */
+  readonly contextLabels?: ContextLabelsOption;
 }
 
 /** ClientHistogramOptions configures grpc_client_handling_seconds. */
@@ -87,6 +102,7 @@ const optionKeys = [
   "subsystem",
   "preregisteredCodes",
   "exemplars",
+  "contextLabels",
 ] as const;
 const histogramKeys = ["buckets"] as const;
 const handlingKeys = ["buckets", "withGrpcCode"] as const;
@@ -139,22 +155,27 @@ export class ClientMetrics {
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
   private readonly exemplars: ExemplarSource | undefined;
+  private readonly context: ContextLabels | undefined;
   private readonly handling: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
-  private readonly records = new Records(
-    (method) =>
+  private readonly records = new Records((method) => {
+    const make = (context: Labels) =>
       new ClientMethodRecord({
         method,
-        labels: methodLabels(method, this.constLabels),
+        labels: methodLabels(method, { ...this.constLabels, ...context }),
         families: this.families,
         latency: this.handling,
         preregistered: this.preregistered,
         exemplars: this.exemplars,
         recv: this.recv,
         send: this.send,
-      }),
-  );
+      });
+    if (this.context === undefined) return make({});
+    const base = make(emptyValues(this.context.names));
+    base.context = new ContextVariants<MethodRecord>(this.context, base, make);
+    return base;
+  });
 
   constructor(options: ClientMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
@@ -162,7 +183,8 @@ export class ClientMetrics {
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     this.exemplars = exemplarSource(options.exemplars, owner);
-    const labels = labelNames(Object.keys(this.constLabels));
+    this.context = contextLabels(options.contextLabels, owner, Object.keys(this.constLabels));
+    const labels = labelNames([...Object.keys(this.constLabels), ...(this.context?.names ?? [])]);
     const d = prefixedDefs(clientMetricDefs, namePrefix(options, owner));
     const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {
       const h = histogramOption(option, histogramKeys, `${owner} ${name}`);

@@ -4,6 +4,7 @@ export {
   type ClientMetricsOptions,
   defaultClientMetrics,
 } from "./client-metrics.js";
+export { type ContextCall, type ContextLabelsOption, overflowValue } from "./context-labels.js";
 export {
   clientMetricDefs,
   defaultBuckets,

@@ -160,9 +160,14 @@ function withMetrics(options: Partial<ClientOptions>, records: Records): Partial
   return {
     ...options,
     callInvocationTransformer(props) {
-      const record = records.get(props.methodDefinition.path);
+      const base = records.get(props.methodDefinition.path);
       // Calls to any other method pass untouched, and make no series.
-      if (record === undefined) return theirs ? theirs(props) : props;
+      if (base === undefined) return theirs ? theirs(props) : props;
+      // With context labels, the call's record is the one of its values.
+      const record =
+        base.context === undefined
+          ? base
+          : (base.context.of({ path: base.path, metadata: props.metadata }) as ClientMethodRecord);
       const oneRequest = !props.methodDefinition.requestStream;
       const oneResponse = !props.methodDefinition.responseStream;
       const exemplar = record.exemplars?.({ path: record.path, metadata: props.metadata });

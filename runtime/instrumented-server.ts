@@ -1,4 +1,5 @@
 import { Server, ServerInterceptingCall, type ServerInterceptor, type ServerOptions } from "@grpc/grpc-js";
+import type { CallReporter } from "./call-reporter.js";
 import type { MethodRecord } from "./method-record.js";
 import { recordServerCall, wireBelow } from "./server-call.js";
 import { defaultServerMetrics, ServerMetrics } from "./server-metrics.js";
@@ -82,9 +83,10 @@ function metricsInterceptor(records: ReadonlyMap<string, MethodRecord>): ServerI
     const record = records.get(descriptor.path);
     const oneResponse = !descriptor.responseStream;
     if (record === undefined) return new ServerInterceptingCall(next);
+    const { exemplars, path, context } = record;
+    if (context !== undefined) return withContextLabels(next, record, context, oneResponse);
     const r = recordServerCall(next, wireBelow(next), record, oneResponse);
     if (r === undefined) return new ServerInterceptingCall(next);
-    const { exemplars, path } = record;
     return new ServerInterceptingCall(next, {
       start(startNext) {
         startNext({
@@ -103,6 +105,37 @@ function metricsInterceptor(records: ReadonlyMap<string, MethodRecord>): ServerI
       },
     });
   };
+}
+
+/**
+ * withContextLabels records a call whose context labels come from its
+ * request metadata: grpc-js hands the metadata to the interceptor as it
+ * starts the call (before it reads any message), so the call is counted
+ * from there, under the record of its values.
+ */
+function withContextLabels(
+  next: Parameters<ServerInterceptor>[1],
+  record: MethodRecord,
+  context: NonNullable<MethodRecord["context"]>,
+  oneResponse: boolean,
+): ServerInterceptingCall {
+  let r: CallReporter | undefined;
+  return new ServerInterceptingCall(next, {
+    start(startNext) {
+      startNext({
+        onReceiveMetadata(metadata, metadataNext) {
+          const rec = context.of({ path: record.path, metadata });
+          r = recordServerCall(next, wireBelow(next), rec, oneResponse);
+          if (r !== undefined && rec.exemplars !== undefined) r.exemplar = rec.exemplars({ path: rec.path, metadata });
+          metadataNext(metadata);
+        },
+        onReceiveMessage(message, receivedNext) {
+          r?.receivedMessage();
+          receivedNext(message);
+        },
+      });
+    },
+  });
 }
 
 const warned = new Set<string>();

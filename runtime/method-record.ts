@@ -1,4 +1,5 @@
 import { clock } from "./clock.js";
+import type { ContextVariants } from "./context-labels.js";
 import { codeUnknown, grpcCodeName, grpcCodeNames, labelCode, maxExtraCodes } from "./contract.js";
 import { type Exemplar, type ExemplarSource, exemplarOf } from "./exemplars.js";
 import { counterValue, type Family, type Labels, type SeriesValue } from "./family.js";
@@ -102,6 +103,12 @@ export class MethodRecord {
   readonly path: string;
   /** exemplars gives each call's exemplar labels; undefined when exemplars are off. */
   readonly exemplars: ExemplarSource | undefined;
+  /**
+   * context holds, on the pre-registered record of a method with context
+   * labels, the records of its other values; a call picks its own with
+   * `context.of(call)`. Undefined without context labels.
+   */
+  context: ContextVariants<MethodRecord> | undefined = undefined;
 
   constructor({ method, labels, families, latency, preregistered, exemplars }: MethodRecordOptions) {
     this.labels = labels;

@@ -64,7 +64,10 @@ export function recordServerCall(
   const base = wire.base as { [recorded]?: true };
   if (base[recorded]) return undefined;
   base[recorded] = true;
-  const r = new CallReporter(record, record.exemplars?.({ path: record.path, metadata: metadataOf(call) }));
+  const metadata = metadataOf(call);
+  // With context labels, the call's record is the one of its values.
+  const rec = record.context === undefined ? record : record.context.of({ path: record.path, metadata });
+  const r = new CallReporter(rec, rec.exemplars?.({ path: rec.path, metadata }));
   let written = 0;
   try {
     onMessageWritten(wire.base, () => {

@@ -1,3 +1,10 @@
+import {
+  type ContextLabels,
+  type ContextLabelsOption,
+  ContextVariants,
+  contextLabels,
+  emptyValues,
+} from "./context-labels.js";
 import { labelCode, serverMetricDefs } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -60,6 +67,14 @@ export interface ServerMetricsOptions {
    * (@opentelemetry/api, an optional peer); a function gives the labels.
    */
   readonly exemplars?: ExemplarsOption;
+  /**
+   * contextLabels adds labels whose values come from each call's metadata
+   * (go-grpc-middleware v2's WithContextLabels and WithLabelsFromContext),
+   * after the standard ones, on every family; each with a bound on its
+   * distinct values per method, past which a value counts as "__overflow__".
+   * The pre-registered series carry "".
+   */
+  readonly contextLabels?: ContextLabelsOption;
 }
 
 const owner = "ServerMetrics";
@@ -71,6 +86,7 @@ const optionKeys = [
   "subsystem",
   "preregisteredCodes",
   "exemplars",
+  "contextLabels",
 ] as const;
 const histogramKeys = ["buckets", "withGrpcCode"] as const;
 
@@ -86,18 +102,23 @@ export class ServerMetrics {
   private readonly constLabels: Labels;
   private readonly preregistered: readonly boolean[];
   private readonly exemplars: ExemplarSource | undefined;
+  private readonly context: ContextLabels | undefined;
   private readonly latency: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
-  private readonly records = new Records(
-    (method) =>
+  private readonly records = new Records((method) => {
+    const make = (context: Labels) =>
       new MethodRecord({
         method,
-        labels: methodLabels(method, this.constLabels),
+        labels: methodLabels(method, { ...this.constLabels, ...context }),
         families: this.families,
         latency: this.latency,
         preregistered: this.preregistered,
         exemplars: this.exemplars,
-      }),
-  );
+      });
+    if (this.context === undefined) return make({});
+    const base = make(emptyValues(this.context.names));
+    base.context = new ContextVariants<MethodRecord>(this.context, base, make);
+    return base;
+  });
 
   constructor(options: ServerMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
@@ -105,7 +126,8 @@ export class ServerMetrics {
     this.constLabels = checkConstLabels(options.constLabels, owner);
     this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
     this.exemplars = exemplarSource(options.exemplars, owner);
-    const labels = labelNames(Object.keys(this.constLabels));
+    this.context = contextLabels(options.contextLabels, owner, Object.keys(this.constLabels));
+    const labels = labelNames([...Object.keys(this.constLabels), ...(this.context?.names ?? [])]);
     const defs = prefixedDefs(serverMetricDefs, namePrefix(options, owner));
     const histogram = histogramOption(options.handlingTimeHistogram, histogramKeys, `${owner} handlingTimeHistogram`);
     let handlingSeconds: Family | undefined;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { key, parseExposition } from "./support/exposition.js";
 import { repo } from "./support/plugin.js";
+import { promtoolBin, promtoolMissing } from "./support/prometheus.js";
 import { packTarball, run } from "./support/readme.js";
 
 /** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
@@ -49,7 +50,14 @@ const projects: readonly Project[] = [
     packageJson: { type: "module" },
     modules: { module: "NodeNext", moduleResolution: "NodeNext" },
     tsProtoOpts: ["outputServices=grpc-js", "importSuffix=.js"],
-    pluginOpts: ["target=ts", "import_extension=js"],
+    pluginOpts: [
+      "target=ts",
+      "import_extension=js",
+      "dashboards=true",
+      "rules=true",
+      "histogram=true",
+      "slo_latency=0.25",
+    ],
     tsProtoImport: `from "./test.js"`,
   },
   {
@@ -57,7 +65,7 @@ const projects: readonly Project[] = [
     packageJson: {},
     modules: { module: "commonjs", moduleResolution: "node10" },
     tsProtoOpts: ["outputServices=grpc-js"],
-    pluginOpts: ["target=ts"],
+    pluginOpts: ["target=ts", "dashboards=true", "rules=true"],
     tsProtoImport: `from "./test"`,
   },
 ];
@@ -308,6 +316,33 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
     expect(readFileSync(join(installed, "dist", "plugin", "bin.js"), "utf8").split("\n")[1]).toContain(
       "THIRD_PARTY_NOTICES.md",
     );
+  });
+
+  it("gets the service's dashboard and rule file, which promtool accepts, and the options' .proto", async () => {
+    const gen = join(dir(), "src", "gen");
+    const dashboard = JSON.parse(readFileSync(join(gen, "test_TestService.dashboard.json"), "utf8")) as {
+      title: string;
+      panels: unknown[];
+    };
+    expect(dashboard.title).toContain("mwitkow.testproto.TestService");
+    expect(dashboard.panels.length).toBeGreaterThan(5);
+    const rules = join(gen, "test_TestService.rules.yml");
+    expect(readFileSync(rules, "utf8")).toContain("GrpcServerErrorBudgetBurn");
+    expect(readFileSync(rules, "utf8").includes("GrpcServerLatencyBudgetBurn")).toBe(p.kind === "esm");
+    const proto = join(
+      dir(),
+      "node_modules",
+      "protoc-gen-grpc-prom",
+      "proto",
+      "protoc_gen_grpc_prom",
+      "v1",
+      "monitoring.proto",
+    );
+    expect(readFileSync(proto, "utf8")).toContain("extend google.protobuf.MethodOptions");
+    if (promtoolMissing === undefined) {
+      const { stdout } = await run(dir(), promtoolBin, ["check", "rules", "--lint-fatal", rules], 30_000);
+      expect(stdout).toContain("SUCCESS");
+    }
   });
 
   it("gets a generated file importing the runtime by its package name", () => {
