@@ -139,7 +139,7 @@ describe("a bad registry or constLabels fails at construction, clearly, and regi
     );
     expect(registry.getMetricsAsArray()).toEqual([]);
     expect(() => new ServerMetrics({ registry: {} as Registry })).toThrow(
-      "ServerMetrics: registry must be a prom-client Registry",
+      "ServerMetrics: registry must be a prom-client or @prometheus-io/client Registry",
     );
   });
 
