@@ -132,7 +132,7 @@ export const b = new InstrumentedTestServiceClient(42, credentials.createInsecur
     // Each error where it should be, and for the reason it should be: not, say, a module that failed to resolve.
     const errors = diagnostics({ name: "client_bad.ts", text }).map((e) => e.split("\n"));
     expect(errors.map((e) => e[0])).toEqual([
-      "testdata/gen/client_bad.ts:3: Type 'number' is not assignable to type 'Registry<RegistryContentType>'.",
+      "testdata/gen/client_bad.ts:3: Type 'number' is not assignable to type 'MetricsRegistry'.",
       "testdata/gen/client_bad.ts:4: No overload matches this call.",
     ]);
     expect(errors[1]).toContain("    Argument of type 'number' is not assignable to parameter of type 'string'.");
