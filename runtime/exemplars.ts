@@ -34,9 +34,9 @@ export interface Exemplar {
   readonly timestamp: number;
 }
 
-/** exemplarOf makes the exemplar of one observation, stamped now. */
-export function exemplarOf(labelSet: Labels, value: number): Exemplar {
-  return { labelSet, value, timestamp: Date.now() / 1000 };
+/** exemplarOf makes the exemplar of one observation, stamped with timestamp (seconds since the epoch). */
+export function exemplarOf(labelSet: Labels, value: number, timestamp: number): Exemplar {
+  return { labelSet, value, timestamp };
 }
 
 /** ExemplarSource returns a call's exemplar labels; it never throws. */
@@ -69,11 +69,20 @@ export function exemplarSource(option: unknown, owner: string): ExemplarSource |
   };
 }
 
-/** checked returns labels fit for an exemplar, frozen, or undefined (reported) for labels that are not. */
+// Label names already checked: a function gives the same few names call after call.
+const goodNames = new Set<string>();
+
+/**
+ * checked returns labels fit for an exemplar, or undefined (reported) for
+ * labels that are not. It runs on every call with exemplars on, so it
+ * checks each name once and copies nothing: the labels are only read, at
+ * scrape time.
+ */
 function checked(labels: Readonly<Record<string, string>>): Labels | undefined {
   let chars = 0;
-  for (const [name, value] of Object.entries(labels)) {
-    if (!labelNameRE.test(name) || typeof value !== "string") {
+  for (const name in labels) {
+    const value = labels[name];
+    if (typeof value !== "string" || !(goodNames.has(name) || goodName(name))) {
       reportFault(new Error(`an exemplar label ${JSON.stringify(name)} is not a label name with a string value`));
       return undefined;
     }
@@ -83,7 +92,13 @@ function checked(labels: Readonly<Record<string, string>>): Labels | undefined {
     reportFault(new Error(`an exemplar's labels are over OpenMetrics' ${maxExemplarChars} characters; it is dropped`));
     return undefined;
   }
-  return Object.freeze({ ...labels });
+  return labels;
+}
+
+function goodName(name: string): boolean {
+  if (!labelNameRE.test(name)) return false;
+  if (goodNames.size < 1024) goodNames.add(name);
+  return true;
 }
 
 /** OtelApi is the part of @opentelemetry/api read here. */

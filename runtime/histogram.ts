@@ -93,11 +93,11 @@ export class HistogramSeries {
   }
 
   /** observe records one value, and its exemplar's labels in the bucket it falls in, when given. */
-  observe(value: number, exemplar: Labels | undefined): void {
+  observe(value: number, exemplar: Labels | undefined, timestamp: number): void {
     const i = this.cells.observe(value);
     if (exemplar === undefined || i < 0) return;
     this.exemplars ??= [];
-    this.exemplars[i] = exemplarOf(exemplar, value);
+    this.exemplars[i] = exemplarOf(exemplar, value, timestamp);
   }
 
   collect(out: SeriesValue[]): void {
@@ -178,10 +178,10 @@ export class Latency {
   }
 
   /** observe records the duration, in seconds, of a call that ended with code, with its exemplar's labels when given. */
-  observe(code: number, seconds: number, exemplar?: Labels): void {
+  observe(code: number, seconds: number, exemplar?: Labels, timestamp = 0): void {
     if (this.single) {
       if (exemplar === undefined) this.single.cells.observe(seconds);
-      else this.single.observe(seconds, exemplar);
+      else this.single.observe(seconds, exemplar, timestamp);
       return;
     }
     const byCode = this.byCode!;
@@ -200,7 +200,7 @@ export class Latency {
       }
     }
     if (exemplar === undefined) series.cells.observe(seconds);
-    else series.observe(seconds, exemplar);
+    else series.observe(seconds, exemplar, timestamp);
   }
 
   collect(out: SeriesValue[]): void {

@@ -34,13 +34,13 @@ export class CodeCounts {
   }
 
   /** inc counts one call that ended with code, with its exemplar's labels when exemplars are on. */
-  inc(code: number, exemplar?: Labels): void {
+  inc(code: number, exemplar?: Labels, timestamp = 0): void {
     if (code >= 0 && code < codeCount) {
       this.counts[code]!++;
       this.shown[code] = 1;
       if (exemplar !== undefined) {
         this.exemplars ??= [];
-        this.exemplars[code] = exemplarOf(exemplar, 1);
+        this.exemplars[code] = exemplarOf(exemplar, 1, timestamp);
       }
       return;
     }
@@ -51,7 +51,7 @@ export class CodeCounts {
       entry = { labels: Object.freeze({ [labelCode]: grpcCodeName(code) }), count: 1 };
       this.other.set(code, entry);
     }
-    if (exemplar !== undefined) entry.exemplar = exemplarOf(exemplar, 1);
+    if (exemplar !== undefined) entry.exemplar = exemplarOf(exemplar, 1, timestamp);
   }
 
   collect(out: SeriesValue[]): void {
@@ -137,8 +137,14 @@ export class MethodRecord {
   /** finish counts a call that ended with code, started at startMs (clock()), with its exemplar's labels if it has one. */
   finish(code: number, startMs: number, exemplar?: Labels): void {
     const c = this.admit(code);
-    this.handled.inc(c, exemplar);
-    this.latency?.observe(c, (clock() - startMs) / 1000, exemplar);
+    if (exemplar === undefined) {
+      this.handled.inc(c);
+      this.latency?.observe(c, (clock() - startMs) / 1000);
+      return;
+    }
+    const now = Date.now() / 1000;
+    this.handled.inc(c, exemplar, now);
+    this.latency?.observe(c, (clock() - startMs) / 1000, exemplar, now);
   }
 
   /** admit returns the code to count: itself, or Unknown once maxExtraCodes others beyond the 17 have a series. */
