@@ -2,6 +2,7 @@ import { constants, type ServerHttp2Stream } from "node:http2";
 import type { Metadata } from "@grpc/grpc-js";
 import { CallReporter } from "./call-reporter.js";
 import { codeOk, codeUnimplemented } from "./contract.js";
+import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
 import {
   onMessageWritten,
@@ -64,10 +65,16 @@ export function recordServerCall(
   const base = wire.base as { [recorded]?: true };
   if (base[recorded]) return undefined;
   base[recorded] = true;
-  const metadata = metadataOf(call);
-  // With context labels, the call's record is the one of its values.
-  const rec = record.context === undefined ? record : record.context.of({ path: record.path, metadata });
-  const r = new CallReporter(rec, rec.exemplars?.({ path: rec.path, metadata }));
+  let rec = record;
+  let exemplar: Labels | undefined;
+  // Read only with context labels or exemplars on: with neither, a call pays nothing for them.
+  if (record.context !== undefined || record.exemplars !== undefined) {
+    const metadata = metadataOf(call);
+    // With context labels, the call's record is the one of its values.
+    if (record.context !== undefined) rec = record.context.of({ path: record.path, metadata });
+    exemplar = rec.exemplars?.({ path: rec.path, metadata });
+  }
+  const r = new CallReporter(rec, exemplar);
   let written = 0;
   try {
     onMessageWritten(wire.base, () => {
