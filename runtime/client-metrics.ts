@@ -1,10 +1,4 @@
-import {
-  type ContextLabels,
-  type ContextLabelsOption,
-  ContextVariants,
-  contextLabels,
-  emptyValues,
-} from "./context-labels.js";
+import { type ContextLabels, type ContextLabelsOption, contextLabels, recordWithVariants } from "./context-labels.js";
 import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -171,10 +165,7 @@ export class ClientMetrics {
         recv: this.recv,
         send: this.send,
       });
-    if (this.context === undefined) return make({});
-    const base = make(emptyValues(this.context.names));
-    base.context = new ContextVariants<MethodRecord>(this.context, base, make);
-    return base;
+    return recordWithVariants(this.context, make);
   });
 
   constructor(options: ClientMetricsOptions = {}) {

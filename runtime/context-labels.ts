@@ -3,6 +3,7 @@ import { labelCode, labelMethod, labelService, labelType } from "./contract.js";
 import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
 import { sortedLabels } from "./labels.js";
+import type { MethodRecord } from "./method-record.js";
 
 /** ContextCall is what a context label function is given of one call. */
 export interface ContextCall {
@@ -69,9 +70,19 @@ export function contextLabels(
   return { names, bounds, fromCall: o.fromCall };
 }
 
-/** emptyValues is the label set of the pre-registered series: every context label "". */
-export function emptyValues(names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.map((n) => [n, ""]));
+/**
+ * recordWithVariants makes a method's record with `make` (given its context
+ * label values): without context labels, the one record; with them, the
+ * pre-registered one (every value ""), which holds the others in `context`.
+ */
+export function recordWithVariants<R extends MethodRecord>(
+  context: ContextLabels | undefined,
+  make: (values: Labels) => R,
+): R {
+  if (context === undefined) return make({});
+  const base = make(Object.fromEntries(context.names.map((n) => [n, ""])));
+  base.context = new ContextVariants<MethodRecord>(context, base, make);
+  return base;
 }
 
 /**

@@ -1,10 +1,4 @@
-import {
-  type ContextLabels,
-  type ContextLabelsOption,
-  ContextVariants,
-  contextLabels,
-  emptyValues,
-} from "./context-labels.js";
+import { type ContextLabels, type ContextLabelsOption, contextLabels, recordWithVariants } from "./context-labels.js";
 import { labelCode, serverMetricDefs } from "./contract.js";
 import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
 import { Family, type Labels } from "./family.js";
@@ -114,10 +108,7 @@ export class ServerMetrics {
         preregistered: this.preregistered,
         exemplars: this.exemplars,
       });
-    if (this.context === undefined) return make({});
-    const base = make(emptyValues(this.context.names));
-    base.context = new ContextVariants<MethodRecord>(this.context, base, make);
-    return base;
+    return recordWithVariants(this.context, make);
   });
 
   constructor(options: ServerMetricsOptions = {}) {
