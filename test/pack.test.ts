@@ -1,8 +1,12 @@
 /**
  * The package tried as a new user would: packed by `npm pack`, installed from
- * the tarball into two fresh projects outside the repo (one ESM, one
- * CommonJS), code generated there by buf with ts-proto beside our plugin,
- * compiled by the project's own strict tsc, and a server run under plain node.
+ * the tarball into fresh projects outside the repo (ts-proto in one ESM and
+ * one CommonJS project, protobuf-ts in a third), code generated there by buf
+ * beside our plugin, compiled by the project's own strict tsc, and servers
+ * run under plain node: the generated wrappers, the run-time path
+ * (proto-loader, InstrumentedServer, health), the go-grpc-middleware v2
+ * options with a real OpenTelemetry tracer, cluster mode with two workers,
+ * and @prometheus-io/client in a project without prom-client.
  * Nothing here resolves back into the repo's sources or node_modules.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { key, parseExposition } from "./support/exposition.js";
 import { repo } from "./support/plugin.js";
 import { promtoolBin, promtoolMissing } from "./support/prometheus.js";
-import { packTarball, run } from "./support/readme.js";
+import { nodeBinary, packTarball, run } from "./support/readme.js";
 
 /** deps are what a user installs beside the tarball, pinned to the repo's locked versions so the test sees what CI sees. */
 const deps = [
@@ -24,10 +28,12 @@ const deps = [
   "@types/node",
   "@grpc/proto-loader",
   "grpc-health-check",
-].map(
-  (name) =>
-    `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`,
-);
+].map(pinned);
+
+/** pinned is name@version, the version the repo's lockfile installed. */
+function pinned(name: string): string {
+  return `${name}@${(JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version}`;
+}
 
 /**
  * Project is one fresh project: an ESM one on NodeNext, and a CommonJS one on
@@ -35,21 +41,31 @@ const deps = [
  * `module: commonjs`, which reads the package's typesVersions, not "exports".
  */
 interface Project {
-  readonly kind: "esm" | "cjs";
+  readonly kind: "esm" | "cjs" | "protobuf-ts";
   readonly packageJson: object;
   readonly modules: { readonly module: string; readonly moduleResolution: string };
-  readonly tsProtoOpts: readonly string[];
+  /** generator is the buf.gen.yaml entry of the generator our plugin sits beside. */
+  readonly generator: string;
   readonly pluginOpts: readonly string[];
-  /** tsProtoImport is how the generated wrapper must import ts-proto's file. */
-  readonly tsProtoImport: string;
+  /** generatedImport is how the generated wrapper must import the generator's file. */
+  readonly generatedImport: string;
+  /** extraDeps are what this project installs beside deps. */
+  readonly extraDeps: readonly string[];
+  /** sources are the project's own files under src/, by name. */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
-const projects: readonly Project[] = [
+/** tsProto is ts-proto's buf.gen.yaml entry, with its options. */
+const tsProto = (opts: readonly string[]) => `  - local: protoc-gen-ts_proto
+    out: src/gen
+    opt: [${opts.join(", ")}]`;
+
+const projects = (): readonly Project[] => [
   {
     kind: "esm",
     packageJson: { type: "module" },
     modules: { module: "NodeNext", moduleResolution: "NodeNext" },
-    tsProtoOpts: ["outputServices=grpc-js", "importSuffix=.js"],
+    generator: tsProto(["outputServices=grpc-js", "importSuffix=.js"]),
     pluginOpts: [
       "target=ts",
       "import_extension=js",
@@ -58,15 +74,37 @@ const projects: readonly Project[] = [
       "histogram=true",
       "slo_latency=0.25",
     ],
-    tsProtoImport: `from "./test.js"`,
+    generatedImport: `from "./test.js"`,
+    extraDeps: [
+      "@opentelemetry/api",
+      "@opentelemetry/context-async-hooks",
+      "@opentelemetry/sdk-trace-base",
+      "@prometheus-io/client",
+    ].map(pinned),
+    sources: { "server.ts": serverTs, "loader.ts": loaderTs, "options.ts": optionsTs, "cluster.ts": clusterTs },
   },
   {
     kind: "cjs",
     packageJson: {},
     modules: { module: "commonjs", moduleResolution: "node10" },
-    tsProtoOpts: ["outputServices=grpc-js"],
+    generator: tsProto(["outputServices=grpc-js"]),
     pluginOpts: ["target=ts", "dashboards=true", "rules=true"],
-    tsProtoImport: `from "./test"`,
+    generatedImport: `from "./test"`,
+    extraDeps: [],
+    sources: { "server.ts": serverTs, "loader.ts": loaderTs },
+  },
+  {
+    // protobuf-ts imports without extensions: CommonJS, as docs/generators.md says, and its entry as that page gives it.
+    kind: "protobuf-ts",
+    packageJson: {},
+    modules: { module: "commonjs", moduleResolution: "node10" },
+    generator: `  - local: ["node", "node_modules/@protobuf-ts/plugin/bin/protoc-gen-ts"]
+    out: src/gen
+    opt: [client_grpc1, server_grpc1]`,
+    pluginOpts: ["target=ts", "generator=protobuf-ts", "dashboards=true", "rules=true"],
+    generatedImport: `from "./test.grpc-server"`,
+    extraDeps: ["@protobuf-ts/plugin", "@protobuf-ts/runtime", "@protobuf-ts/runtime-rpc"].map(pinned),
+    sources: { "server.ts": protobufTsServerTs, "loader.ts": loaderTs },
   },
 ];
 
@@ -139,9 +177,7 @@ clean: true
 inputs:
   - directory: proto
 plugins:
-  - local: protoc-gen-ts_proto
-    out: src/gen
-    opt: [${p.tsProtoOpts.join(", ")}]
+${p.generator}
   - local: protoc-gen-grpc-prom
     out: src/gen
     opt: [${p.pluginOpts.join(", ")}]
@@ -195,7 +231,6 @@ let root: string | undefined;
 /** setup holds each project's outcome of install, generate and compile: undefined when all went well. */
 const setup = new Map<Project["kind"], Error | undefined>();
 
-/** prepare makes one project from nothing up to its compiled dist/. */
 /**
  * loaderTs is the run-time path: proto-loader's definition, no generated
  * code, on an InstrumentedServer beside grpc-health-check's service, and a
@@ -232,6 +267,231 @@ server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) 
 });
 `;
 
+/**
+ * protobufTsServerTs makes serverTs's calls through protobuf-ts's files and
+ * the wrappers generator=protobuf-ts writes beside them: the exposition must
+ * be ts-proto's, series for series.
+ */
+const protobufTsServerTs = `import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
+import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { type ITestService, testServiceDefinition } from "./gen/test.grpc-server";
+import type { ITestServiceClient } from "./gen/test.grpc-client";
+import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom";
+
+const impl: ITestService = {
+  pingEmpty: (_call, callback) => callback(null, { value: "I like kittens.", counter: 42 }),
+  ping: (call, callback) => callback(null, { value: call.request.value, counter: 42 }),
+  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
+  pingList: (call) => call.end(),
+  pingClientStream: (_call, callback) => callback(null, { value: "", counter: 0 }),
+  pingStream: (call) => call.end(),
+};
+
+async function main(): Promise<void> {
+  const registry = new Registry();
+  const server = new Server();
+  server.addService(testServiceDefinition, instrumentTestServiceServer(impl, new ServerMetrics({ registry })));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  // protobuf-ts's client arguments (address, credentials, options, binaryOptions), then its ClientMetrics.
+  const client: ITestServiceClient = new InstrumentedTestServiceClient(
+    "127.0.0.1:" + port, credentials.createInsecure(), {}, {}, new ClientMetrics({ registry }),
+  );
+  const options = () => ({ deadline: new Date(Date.now() + 5_000) });
+  await new Promise<void>((resolve, reject) => client.pingEmpty({}, new Metadata(), options(), (err) => (err ? reject(err) : resolve())));
+  const req = { value: "x", sleepTimeMs: 0, errorCodeReturned: status.NOT_FOUND };
+  const code = await new Promise<number | undefined>((resolve) => client.pingError(req, new Metadata(), options(), (err) => resolve(err?.code)));
+  if (code !== status.NOT_FOUND) throw new Error("PingError ended with code " + code);
+  (client as unknown as { close(): void }).close();
+  server.forceShutdown();
+  process.stdout.write(await registry.metrics());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+`;
+
+/**
+ * optionsTs turns on every go-grpc-middleware v2 option at once, on both
+ * sides: a namespace, two pre-registered codes, a bounded context label
+ * from the metadata, the histogram with grpc_code, exemplars from a real
+ * OpenTelemetry tracer on the client and from a function on the server.
+ * It prints the span's ids, the text exposition and the OpenMetrics one.
+ */
+const optionsTs = `import { credentials, Metadata, Server, ServerCredentials, status, type ServiceError } from "@grpc/grpc-js";
+import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { Registry, type RegistryContentType } from "prom-client";
+import { ClientMetrics, type ContextLabelsOption, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { TestServiceService, type TestServiceServer } from "./gen/test.js";
+import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(new BasicTracerProvider());
+
+const tenant: ContextLabelsOption = {
+  labels: { tenant: { maxValues: 1 } },
+  fromCall: ({ metadata }) => ({ tenant: metadata?.get("x-tenant")[0] as string | undefined }),
+};
+const common = { namespace: "shop", preregisteredCodes: ["OK", "NotFound"], contextLabels: tenant } as const;
+const histogram = { buckets: [5], withGrpcCode: true };
+
+const impl: TestServiceServer = {
+  pingEmpty: (_call, callback) => callback(null, { Value: "I like kittens.", counter: 42 }),
+  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
+  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
+  pingList: (call) => call.end(),
+  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
+  pingStream: (call) => call.end(),
+};
+
+async function main(): Promise<void> {
+  // A registry that may render either format: exemplars only show in OpenMetrics.
+  const registry = new Registry<RegistryContentType>();
+  const serverMetrics = new ServerMetrics({
+    registry,
+    ...common,
+    handlingTimeHistogram: histogram,
+    exemplars: ({ metadata }) => ({ request_id: String(metadata?.get("x-request-id")[0] ?? "") }),
+  });
+  const server = new Server();
+  server.addService(TestServiceService, instrumentTestServiceServer(impl, serverMetrics));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const clientMetrics = new ClientMetrics({ registry, ...common, handlingTimeHistogram: histogram, exemplars: true });
+  const client = new InstrumentedTestServiceClient("127.0.0.1:" + port, credentials.createInsecure(), {}, clientMetrics);
+  const md = (t: string) => {
+    const m = new Metadata();
+    m.set("x-tenant", t);
+    m.set("x-request-id", "r-" + t);
+    return m;
+  };
+  const options = () => ({ deadline: new Date(Date.now() + 5_000) });
+  const call = (f: (cb: (e: ServiceError | null) => void) => void) => new Promise<void>((resolve) => f(() => resolve()));
+  const req = (code: number) => ({ value: "x", sleepTimeMs: 0, errorCodeReturned: code });
+  // Tenant "a" in a span; then "b", past the bound of one value; then a code not pre-registered.
+  const span = await trace.getTracer("pack-test").startActiveSpan("call", async (s) => {
+    await call((cb) => client.pingEmpty({}, md("a"), options(), cb));
+    s.end();
+    return s.spanContext();
+  });
+  await call((cb) => client.pingError(req(status.NOT_FOUND), md("b"), options(), cb));
+  await call((cb) => client.pingError(req(status.UNAVAILABLE), md("a"), options(), cb));
+  client.close();
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  const text = await registry.metrics();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const openMetrics = await registry.metrics();
+  process.stdout.write(JSON.stringify({ traceId: span.traceId, spanId: span.spanId, text, openMetrics }));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+`;
+
+/**
+ * clusterTs is the README's cluster wiring with the generated wrappers:
+ * the primary forks two workers and prints what its aggregating registry
+ * gathers from them; each worker constructs its metrics on the library's
+ * global register, serves, and calls itself (worker n makes n + 1 Ping
+ * calls and one PingError). CLIENT_LIB picks the metrics library.
+ */
+const clusterTs = `import cluster from "node:cluster";
+import { createRequire } from "node:module";
+import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from "@grpc/grpc-js";
+import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+import { TestServiceService, type TestServiceServer } from "./gen/test.js";
+import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+
+// @prometheus-io/client's ClusterRegistry is prom-client's AggregatorRegistry under a new name.
+const lib = createRequire(import.meta.url)(process.env.CLIENT_LIB ?? "prom-client") as typeof import("prom-client") & {
+  ClusterRegistry?: typeof import("prom-client").AggregatorRegistry;
+};
+const Aggregator = lib.ClusterRegistry ?? lib.AggregatorRegistry;
+
+const impl: TestServiceServer = {
+  pingEmpty: (_call, callback) => callback(null, { Value: "", counter: 0 }),
+  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
+  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
+  pingList: (call) => call.end(),
+  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
+  pingStream: (call) => call.end(),
+};
+
+if (cluster.isPrimary) {
+  const aggregator = new Aggregator();
+  let done = 0;
+  for (let i = 0; i < 2; i++) {
+    cluster.fork({ WORKER_INDEX: String(i) }).on("message", async (m: unknown) => {
+      if (m !== "calls made" || ++done < 2) return;
+      process.stdout.write(await aggregator.clusterMetrics());
+      for (const id in cluster.workers) cluster.workers[id]?.kill();
+      process.exit(0);
+    });
+  }
+  setTimeout(() => {
+    console.error("the workers did not report in time");
+    process.exit(1);
+  }, 30_000).unref();
+} else {
+  const n = Number(process.env.WORKER_INDEX) + 1;
+  // A worker answers the primary's requests once it has made an aggregating registry of its own.
+  new Aggregator();
+  const server = new Server();
+  server.addService(TestServiceService, instrumentTestServiceServer(impl, new ServerMetrics({ registry: lib.register })));
+  server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), async (err, port) => {
+    if (err) throw err;
+    const client = new InstrumentedTestServiceClient(
+      "127.0.0.1:" + port, credentials.createInsecure(), {}, new ClientMetrics({ registry: lib.register }),
+    );
+    const call = (f: (cb: (e: ServiceError | null) => void) => void) => new Promise<void>((resolve) => f(() => resolve()));
+    const req = (code: number) => ({ value: "x", sleepTimeMs: 0, errorCodeReturned: code });
+    const deadline = () => ({ deadline: Date.now() + 5_000 });
+    for (let i = 0; i < n; i++) await call((cb) => client.ping(req(0), new Metadata(), deadline(), cb));
+    await call((cb) => client.pingError(req(5), new Metadata(), deadline(), cb));
+    client.close();
+    // The server counts a call as its stream closes, a moment after the client saw it end: shutting down waits for that.
+    server.tryShutdown(() => process.send!("calls made"));
+  });
+}
+`;
+
+/**
+ * pioMjs is a project with @prometheus-io/client and no prom-client (Node
+ * 22 and later): the run-time path on the library's default registry, as
+ * the README says one of the two is enough.
+ */
+const pioMjs = `import { credentials, loadPackageDefinition, Metadata, ServerCredentials } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { register } from "@prometheus-io/client";
+import { ClientMetrics, InstrumentedServer, instrumentClient, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
+
+const TestService = loadPackageDefinition(loadSync("test.proto")).mwitkow.testproto.TestService;
+const server = new InstrumentedServer({}, new ServerMetrics());
+server.addService(TestService.service, { PingEmpty: (_call, callback) => callback(null, { Value: "", counter: 1 }) });
+server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
+  if (err) throw err;
+  const Client = instrumentClient(TestService);
+  const client = new Client("127.0.0.1:" + port, credentials.createInsecure(), {}, new ClientMetrics());
+  client.pingEmpty({}, new Metadata(), { deadline: Date.now() + 5000 }, (e) => {
+    if (e) throw e;
+    client.close();
+    server.tryShutdown(async () => console.log(await register.metrics()));
+  });
+});
+`;
+
+const all = projects();
+
+/** prepare makes one project from nothing up to its compiled dist/. */
 async function prepare(p: Project, dir: string, tarball: string): Promise<void> {
   mkdirSync(join(dir, "proto"), { recursive: true });
   mkdirSync(join(dir, "src"));
@@ -241,14 +501,13 @@ async function prepare(p: Project, dir: string, tarball: string): Promise<void> 
   );
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig(p), null, 2));
   writeFileSync(join(dir, "buf.gen.yaml"), bufGenYaml(p));
-  writeFileSync(join(dir, "src", "server.ts"), serverTs);
-  writeFileSync(join(dir, "src", "loader.ts"), loaderTs);
+  for (const [name, text] of Object.entries(p.sources)) writeFileSync(join(dir, "src", name), text);
   copyFileSync(join(repo, "testdata", "proto", "test.proto"), join(dir, "proto", "test.proto"));
   // --prefer-offline: the cache is warm from the repo's own install.
   await run(
     dir,
     "npm",
-    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...deps],
+    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...deps, ...p.extraDeps],
     180_000,
   );
   await run(dir, "npx", ["buf", "generate"], 60_000);
@@ -259,17 +518,38 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "grpc-prom-pack-"));
   // npm pack runs prepack (the build), in a copy of the tree: the tarball holds what a publish would.
   const tarball = await packTarball(root);
-  // Both projects, and the old compilers, at once: installing is most of this test's time.
+  // Every project, and the old compilers, at once: installing is most of this test's time.
   const compilers = Promise.allSettled(Object.values(oldTypeScripts).map((v) => installTypeScript(v)));
-  const outcomes = await Promise.allSettled(projects.map((p) => prepare(p, join(root!, p.kind), tarball)));
-  projects.forEach((p, i) => {
+  const pio = preparePio(join(root!, "pio"), tarball).then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  const outcomes = await Promise.allSettled(all.map((p) => prepare(p, join(root!, p.kind), tarball)));
+  pioSetup = await pio;
+  all.forEach((p, i) => {
     const o = outcomes[i]!;
     setup.set(p.kind, o.status === "rejected" ? (o.reason as Error) : undefined);
   });
   for (const o of await compilers) if (o.status === "rejected") compilerSetup = o.reason as Error;
-}, 240_000);
+}, 420_000);
 
 let compilerSetup: Error | undefined;
+let pioSetup: Error | undefined;
+
+/** preparePio makes a plain ESM project with @prometheus-io/client and without prom-client: no generated code, nothing compiled. */
+async function preparePio(dir: string, tarball: string): Promise<void> {
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "pack-test-pio", private: true, type: "module" }));
+  writeFileSync(join(dir, "pio.mjs"), pioMjs);
+  copyFileSync(join(repo, "testdata", "proto", "test.proto"), join(dir, "test.proto"));
+  const pioDeps = ["@grpc/grpc-js", "@grpc/proto-loader", "@prometheus-io/client"].map(pinned);
+  await run(
+    dir,
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, ...pioDeps],
+    180_000,
+  );
+}
 
 /** installTypeScript installs one version of the compiler in a directory of its own, outside every project. */
 async function installTypeScript(version: string): Promise<void> {
@@ -297,7 +577,7 @@ afterAll(() => {
 const service = "mwitkow.testproto.TestService";
 const labels = (method: string, type: string) => ({ grpc_method: method, grpc_service: service, grpc_type: type });
 
-describe.each(projects)("a fresh $kind project using the packed tarball", (p) => {
+describe.each(all)("a fresh $kind project using the packed tarball", (p) => {
   const dir = () => join(root!, p.kind);
 
   it("installs it, generates with buf beside ts-proto and compiles with strict tsc", () => {
@@ -350,7 +630,7 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
     expect(existsSync(file), `${file} was not generated`).toBe(true);
     const text = readFileSync(file, "utf8");
     expect(text).toContain(`from "protoc-gen-grpc-prom/runtime"`);
-    expect(text).toContain(p.tsProtoImport);
+    expect(text).toContain(p.generatedImport);
   });
 
   it("runs an instrumented server and client under node and exposes their series", async () => {
@@ -372,7 +652,7 @@ describe.each(projects)("a fresh $kind project using the packed tarball", (p) =>
   });
 });
 
-describe.each(projects)("the run-time path in a fresh $kind project: proto-loader, InstrumentedServer", (p) => {
+describe.each(all)("the run-time path in a fresh $kind project: proto-loader, InstrumentedServer", (p) => {
   it("counts proto-loader's service and grpc-health-check's, every label set present, from the packed tarball", async () => {
     expect(setup.get(p.kind)?.message).toBeUndefined();
     const { stdout } = await run(join(root!, p.kind), process.execPath, ["dist/loader.js"], 20_000);
@@ -390,6 +670,124 @@ describe.each(projects)("the run-time path in a fresh $kind project: proto-loade
     // 6 methods of the test service and 3 of health, on the server; 6 on the client.
     expect([...series.keys()].filter((k) => k.startsWith("grpc_server_handled_total{"))).toHaveLength(9 * 17);
     expect([...series.keys()].filter((k) => k.startsWith("grpc_client_handled_total{"))).toHaveLength(6 * 17);
+  });
+});
+
+describe("protobuf-ts's path from the packed tarball", () => {
+  it("makes, for the same calls, the exposition of ts-proto's path, series for series", async () => {
+    expect(setup.get("protobuf-ts")?.message).toBeUndefined();
+    expect(setup.get("cjs")?.message).toBeUndefined();
+    const [ours, tsProto] = await Promise.all(
+      (["protobuf-ts", "cjs"] as const).map(async (kind) =>
+        parseExposition((await run(join(root!, kind), process.execPath, ["dist/server.js"], 20_000)).stdout),
+      ),
+    );
+    expect(
+      ours!.series.get(key("grpc_server_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })),
+    ).toBe(1);
+    expect(ours!.series.size).toBe(2 * 6 * (3 + 17));
+    expect(Object.fromEntries(ours!.series)).toEqual(Object.fromEntries(tsProto!.series));
+    expect(Object.fromEntries(ours!.meta)).toEqual(Object.fromEntries(tsProto!.meta));
+  });
+});
+
+describe("go-grpc-middleware v2's options from the packed tarball, every one on (esm project)", () => {
+  it("records under the namespace, with the bounded context label, two codes pre-registered, grpc_code on the histograms and exemplars", async () => {
+    expect(setup.get("esm")?.message).toBeUndefined();
+    const { stdout } = await run(join(root!, "esm"), process.execPath, ["dist/options.js"], 20_000);
+    const out = JSON.parse(stdout) as { traceId: string; spanId: string; text: string; openMetrics: string };
+    const series = parseExposition(out.text).series;
+    const at = (name: string, method: string, type: string, extra: Record<string, string>) =>
+      series.get(key(name, { ...labels(method, type), ...extra }));
+    // The bound is one value per method: PingEmpty's is "a", PingError's "b", and PingError's "a" comes past
+    // it; "" is the pre-registered series'.
+    expect(at("shop_grpc_server_handled_total", "PingEmpty", "unary", { grpc_code: "OK", tenant: "a" })).toBe(1);
+    for (const side of ["server", "client"]) {
+      const handled = `shop_grpc_${side}_handled_total`;
+      const pingError = Object.fromEntries(
+        [...series]
+          .filter(([k, v]) => k.startsWith(`${handled}{`) && k.includes('grpc_method="PingError"') && v !== 0)
+          .map(([k, v]) => [`${/grpc_code="(\w+)"/.exec(k)?.[1]} ${/tenant="(\w*)"/.exec(k)?.[1]}`, v]),
+      );
+      // Unavailable is not pre-registered: it appears as it happens.
+      expect(pingError, side).toEqual({ "NotFound b": 1, "Unavailable __overflow__": 1 });
+    }
+    expect(at("shop_grpc_server_handled_total", "PingList", "server_stream", { grpc_code: "OK", tenant: "" })).toBe(0);
+    expect(at("shop_grpc_server_started_total", "PingList", "server_stream", { tenant: "" })).toBe(0);
+    // Two codes pre-registered: a method never called has those two, and no other.
+    const pingList = [...series.keys()].filter(
+      (k) => k.startsWith("shop_grpc_server_handled_total{") && k.includes('grpc_method="PingList"'),
+    );
+    expect(pingList.map((k) => /grpc_code="(\w+)"/.exec(k)?.[1]).sort()).toEqual(["NotFound", "OK"]);
+    expect([...series.keys()].filter((k) => k.startsWith("grpc_"))).toEqual([]);
+    for (const side of ["server", "client"]) {
+      const count = `shop_grpc_${side}_handling_seconds_count`;
+      expect(at(count, "PingEmpty", "unary", { grpc_code: "OK", tenant: "a" }), side).toBe(1);
+      expect(at(count, "PingError", "unary", { grpc_code: "NotFound", tenant: "b" }), side).toBe(1);
+    }
+    // Exemplars, in the OpenMetrics text only: the client's from the active span, the server's from its function.
+    const lines = out.openMetrics.split("\n");
+    const exemplarOf = (family: string, method: string) =>
+      lines.filter((l) => l.startsWith(`${family}{`) && l.includes(`grpc_method="${method}"`) && l.includes(" # {"));
+    expect(out.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const client = exemplarOf("shop_grpc_client_handled_total", "PingEmpty");
+    expect(client).toHaveLength(1);
+    expect(client[0]).toMatch(new RegExp(` 1 # \\{trace_id="${out.traceId}",span_id="${out.spanId}"\\} 1 [0-9.]+$`));
+    const server = exemplarOf("shop_grpc_server_handled_total", "PingEmpty");
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatch(/ 1 # \{request_id="r-a"\} 1 [0-9.]+$/);
+    // The client's PingError calls ran outside the span: no exemplar.
+    expect(exemplarOf("shop_grpc_client_handled_total", "PingError")).toEqual([]);
+    expect(out.text).not.toContain(" # {");
+  });
+});
+
+describe("cluster mode from the packed tarball, two real workers (esm project)", () => {
+  /** expectSums checks the primary's exposition: worker 0 made 1 Ping, worker 1 made 2, each one PingError. */
+  const expectSums = (stdout: string) => {
+    const series = parseExposition(stdout).series;
+    expect(series.get(key("grpc_server_started_total", labels("Ping", "unary"))), stdout).toBe(3);
+    expect(series.get(key("grpc_server_handled_total", { ...labels("Ping", "unary"), grpc_code: "OK" }))).toBe(3);
+    expect(
+      series.get(key("grpc_server_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })),
+    ).toBe(2);
+    expect(series.get(key("grpc_client_handled_total", { ...labels("Ping", "unary"), grpc_code: "OK" }))).toBe(3);
+    expect(series.get(key("grpc_client_msg_received_total", labels("Ping", "unary")))).toBe(3);
+    // The zeros of the label sets never used are summed too, and kept.
+    expect(series.get(key("grpc_server_started_total", labels("PingStream", "bidi_stream")))).toBe(0);
+    expect([...series.keys()].filter((k) => k.startsWith("grpc_server_handled_total{"))).toHaveLength(6 * 17);
+  };
+
+  it("sums the workers' series on prom-client's AggregatorRegistry", async () => {
+    expect(setup.get("esm")?.message).toBeUndefined();
+    const { stdout } = await run(join(root!, "esm"), process.execPath, ["dist/cluster.js"], 40_000);
+    expectSums(stdout);
+  });
+
+  it("sums them on @prometheus-io/client's ClusterRegistry, under Node 22", async () => {
+    expect(setup.get("esm")?.message).toBeUndefined();
+    const node22 = await nodeBinary(22);
+    const { stdout } = await run(join(root!, "esm"), node22, ["dist/cluster.js"], 40_000, {
+      CLIENT_LIB: "@prometheus-io/client",
+    });
+    expectSums(stdout);
+  });
+});
+
+describe("@prometheus-io/client alone, without prom-client, from the packed tarball (Node 22)", () => {
+  it("records on its default registry: proto-loader's service on an InstrumentedServer, and its client", async () => {
+    expect(pioSetup?.message).toBeUndefined();
+    const dir = join(root!, "pio");
+    expect(existsSync(join(dir, "node_modules", "prom-client"))).toBe(false);
+    const { stdout } = await run(dir, await nodeBinary(22), ["pio.mjs"], 20_000);
+    const series = parseExposition(stdout).series;
+    expect(
+      series.get(key("grpc_server_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" })),
+      stdout,
+    ).toBe(1);
+    expect(series.get(key("grpc_client_handled_total", { ...labels("PingEmpty", "unary"), grpc_code: "OK" }))).toBe(1);
+    expect(series.get(key("grpc_client_msg_received_total", labels("PingEmpty", "unary")))).toBe(1);
+    expect(series.get(key("grpc_server_started_total", labels("PingList", "server_stream")))).toBe(0);
   });
 });
 
