@@ -317,7 +317,7 @@ main().catch((err) => {
 
 /**
  * optionsTs turns on every go-grpc-middleware v2 option at once, on both
- * sides: a namespace, two pre-registered codes, a bounded context label
+ * sides: a namespace and subsystem, two pre-registered codes, a bounded context label
  * from the metadata, the histogram with grpc_code, exemplars from a real
  * OpenTelemetry tracer on the client and from a function on the server.
  * It prints the span's ids, the text exposition and the OpenMetrics one.
@@ -338,7 +338,7 @@ const tenant: ContextLabelsOption = {
   labels: { tenant: { maxValues: 1 } },
   fromCall: ({ metadata }) => ({ tenant: metadata?.get("x-tenant")[0] as string | undefined }),
 };
-const common = { namespace: "shop", preregisteredCodes: ["OK", "NotFound"], contextLabels: tenant } as const;
+const common = { namespace: "shop", subsystem: "api", preregisteredCodes: ["OK", "NotFound"], contextLabels: tenant } as const;
 const histogram = { buckets: [5], withGrpcCode: true };
 
 const impl: TestServiceServer = {
@@ -692,7 +692,7 @@ describe("protobuf-ts's path from the packed tarball", () => {
 });
 
 describe("go-grpc-middleware v2's options from the packed tarball, every one on (esm project)", () => {
-  it("records under the namespace, with the bounded context label, two codes pre-registered, grpc_code on the histograms and exemplars", async () => {
+  it("records under the namespace and subsystem, with the bounded context label, two codes pre-registered, grpc_code on the histograms and exemplars", async () => {
     expect(setup.get("esm")?.message).toBeUndefined();
     const { stdout } = await run(join(root!, "esm"), process.execPath, ["dist/options.js"], 20_000);
     const out = JSON.parse(stdout) as { traceId: string; spanId: string; text: string; openMetrics: string };
@@ -701,9 +701,9 @@ describe("go-grpc-middleware v2's options from the packed tarball, every one on 
       series.get(key(name, { ...labels(method, type), ...extra }));
     // The bound is one value per method: PingEmpty's is "a", PingError's "b", and PingError's "a" comes past
     // it; "" is the pre-registered series'.
-    expect(at("shop_grpc_server_handled_total", "PingEmpty", "unary", { grpc_code: "OK", tenant: "a" })).toBe(1);
+    expect(at("shop_api_grpc_server_handled_total", "PingEmpty", "unary", { grpc_code: "OK", tenant: "a" })).toBe(1);
     for (const side of ["server", "client"]) {
-      const handled = `shop_grpc_${side}_handled_total`;
+      const handled = `shop_api_grpc_${side}_handled_total`;
       const pingError = Object.fromEntries(
         [...series]
           .filter(([k, v]) => k.startsWith(`${handled}{`) && k.includes('grpc_method="PingError"') && v !== 0)
@@ -712,16 +712,18 @@ describe("go-grpc-middleware v2's options from the packed tarball, every one on 
       // Unavailable is not pre-registered: it appears as it happens.
       expect(pingError, side).toEqual({ "NotFound b": 1, "Unavailable __overflow__": 1 });
     }
-    expect(at("shop_grpc_server_handled_total", "PingList", "server_stream", { grpc_code: "OK", tenant: "" })).toBe(0);
-    expect(at("shop_grpc_server_started_total", "PingList", "server_stream", { tenant: "" })).toBe(0);
+    expect(at("shop_api_grpc_server_handled_total", "PingList", "server_stream", { grpc_code: "OK", tenant: "" })).toBe(
+      0,
+    );
+    expect(at("shop_api_grpc_server_started_total", "PingList", "server_stream", { tenant: "" })).toBe(0);
     // Two codes pre-registered: a method never called has those two, and no other.
     const pingList = [...series.keys()].filter(
-      (k) => k.startsWith("shop_grpc_server_handled_total{") && k.includes('grpc_method="PingList"'),
+      (k) => k.startsWith("shop_api_grpc_server_handled_total{") && k.includes('grpc_method="PingList"'),
     );
     expect(pingList.map((k) => /grpc_code="(\w+)"/.exec(k)?.[1]).sort()).toEqual(["NotFound", "OK"]);
     expect([...series.keys()].filter((k) => k.startsWith("grpc_"))).toEqual([]);
     for (const side of ["server", "client"]) {
-      const count = `shop_grpc_${side}_handling_seconds_count`;
+      const count = `shop_api_grpc_${side}_handling_seconds_count`;
       expect(at(count, "PingEmpty", "unary", { grpc_code: "OK", tenant: "a" }), side).toBe(1);
       expect(at(count, "PingError", "unary", { grpc_code: "NotFound", tenant: "b" }), side).toBe(1);
     }
@@ -730,14 +732,14 @@ describe("go-grpc-middleware v2's options from the packed tarball, every one on 
     const exemplarOf = (family: string, method: string) =>
       lines.filter((l) => l.startsWith(`${family}{`) && l.includes(`grpc_method="${method}"`) && l.includes(" # {"));
     expect(out.traceId).toMatch(/^[0-9a-f]{32}$/);
-    const client = exemplarOf("shop_grpc_client_handled_total", "PingEmpty");
+    const client = exemplarOf("shop_api_grpc_client_handled_total", "PingEmpty");
     expect(client).toHaveLength(1);
     expect(client[0]).toMatch(new RegExp(` 1 # \\{trace_id="${out.traceId}",span_id="${out.spanId}"\\} 1 [0-9.]+$`));
-    const server = exemplarOf("shop_grpc_server_handled_total", "PingEmpty");
+    const server = exemplarOf("shop_api_grpc_server_handled_total", "PingEmpty");
     expect(server).toHaveLength(1);
     expect(server[0]).toMatch(/ 1 # \{request_id="r-a"\} 1 [0-9.]+$/);
     // The client's PingError calls ran outside the span: no exemplar.
-    expect(exemplarOf("shop_grpc_client_handled_total", "PingError")).toEqual([]);
+    expect(exemplarOf("shop_api_grpc_client_handled_total", "PingError")).toEqual([]);
     expect(out.text).not.toContain(" # {");
   });
 });
