@@ -276,6 +276,7 @@ describe("the dashboard under other options", () => {
       file: "a/v1/greeter.proto",
       methods: [{ name: "SayHello", grpcType: "unary", objectives: undefined }],
       histogram: { buckets: [0.1, 1] },
+      metricPrefix: "",
     };
     expect(dashboardJson(service)).toBe(dashboardJson({ ...service, methods: [...service.methods] }));
     const other = JSON.parse(dashboardJson({ ...service, typeName: "b.v1.Greeter" })) as DashboardJson;

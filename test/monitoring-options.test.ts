@@ -103,6 +103,25 @@ describe("a monitoring option that cannot be met fails the run with one PluginEr
     ],
     ["OK as a fault", `${base},slo_fault_codes=OK`, "slo_fault_codes=OK", "slo_fault_codes cannot count OK as a fault"],
     [
+      "a namespace that is no part of a metric name",
+      `${base},namespace=my-app`,
+      "namespace=my-app",
+      "namespace must be letters, digits and underscores, not starting with a digit, as the namespace given to ServerMetrics and ClientMetrics",
+    ],
+    [
+      "a subsystem starting with a digit",
+      `${base},subsystem=1api`,
+      "subsystem=1api",
+      "subsystem must be letters, digits and underscores, not starting with a digit, as the subsystem given to ServerMetrics and ClientMetrics",
+    ],
+    ["an empty namespace", `${base},namespace=`, "namespace=", "namespace must not be empty: leave the option out for none"],
+    [
+      "a namespace without dashboards or rules",
+      "target=ts,namespace=shop",
+      "namespace=shop",
+      "namespace names the metrics the dashboards and rule files read: it needs dashboards=true or rules=true",
+    ],
+    [
       "an objective without rules=true",
       "target=ts,histogram=true,slo_availability=99",
       "slo_availability=99",

@@ -386,6 +386,65 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
     expect(status, output).toBe(0);
   }, 60_000);
 
+  it("test rules: with namespace and subsystem, the rules read the metrics by their prefixed names and alert", () => {
+    const files = generatedFiles(
+      { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' },
+      "target=ts,rules=true,histogram=true,slo_latency=1,namespace=shop,subsystem=api",
+    );
+    const text = files.get("p_S.rules.yml")!;
+    // Every metric read, and every rate recorded, carries the prefix.
+    const names = new Set([...text.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!));
+    expect(
+      [...names].filter((n) => !/^(shop_api_grpc_server_|job_grpc_service_grpc_method:shop_api_grpc_server_)/.test(n)),
+    ).toEqual([]);
+    expect(recordNames(ruleFile(text))).toContain(
+      "job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate5m",
+    );
+    writeFileSync(join(scratch, "prefixed_S.rules.yml"), text);
+    const labels = 'job="p",instance="a",grpc_type="unary",grpc_service="p.S",grpc_method="A"';
+    // 100 calls a step, 10 of them Internal (10%: 100x the 0.1% budget) and 20 slower than 1s (20%: 20x the 1%).
+    const input = (series: string, perStep: number) => ({ series: `shop_api_${series}`, values: `0+${perStep}x24` });
+    const suite = {
+      rule_files: ["prefixed_S.rules.yml"],
+      evaluation_interval: "5m",
+      tests: [
+        {
+          interval: "5m",
+          input_series: [
+            input(`grpc_server_handled_total{${labels},grpc_code="OK"}`, 90),
+            input(`grpc_server_handled_total{${labels},grpc_code="Internal"}`, 10),
+            input(`grpc_server_handling_seconds_count{${labels}}`, 100),
+            input(`grpc_server_handling_seconds_bucket{${labels},le="1"}`, 80),
+          ],
+          promql_expr_test: [
+            {
+              expr: 'count by (alertname) (ALERTS{alertstate="firing"})',
+              eval_time: "2h",
+              exp_samples: [
+                { labels: '{alertname="GrpcServerErrorBudgetBurn"}', value: 4 },
+                { labels: '{alertname="GrpcServerLatencyBudgetBurn"}', value: 4 },
+              ],
+            },
+            {
+              expr: "job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate1h",
+              eval_time: "2h",
+              exp_samples: [
+                {
+                  labels:
+                    'job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate1h{job="p",grpc_service="p.S",grpc_method="A"}',
+                  value: 0.1,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(scratch, "prefixed.test.yml"), stringify(suite));
+    const { status, output } = promtool("test", "rules", join(scratch, "prefixed.test.yml"));
+    expect(status, output).toBe(0);
+  }, 60_000);
+
   it('test rules: an integer bound counts a replica\'s le="1" and another\'s le="1.0" alike', () => {
     const files = generatedFiles(
       { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' },

@@ -1,4 +1,5 @@
 import { clientMetricDefs, type GrpcType, serverMetricDefs } from "../../runtime/contract.js";
+import { prefixedDefs } from "../../runtime/registration.js";
 
 /** Side is which end of a call a family counts: the service's own server, or the clients that call it. */
 export type Side = "server" | "client";
@@ -38,9 +39,9 @@ export interface SideQueries {
 /** By is how a query aggregates: "" into one series, "grpc_method" into one per method. */
 export type By = "" | "grpc_method";
 
-/** sideQueries returns the queries of a side of the service whose grpc_service is typeName. */
-export function sideQueries(typeName: string, side: Side): SideQueries {
-  const defs = side === "server" ? serverMetricDefs : clientMetricDefs;
+/** sideQueries returns the queries of a side of the service whose grpc_service is typeName, its metrics' names behind prefix. */
+export function sideQueries(typeName: string, side: Side, prefix: string): SideQueries {
+  const defs = prefixedDefs(side === "server" ? serverMetricDefs : clientMetricDefs, prefix);
   const select = (name: string, ...extra: string[]) =>
     `${name}{${[
       `grpc_service=${JSON.stringify(typeName)}`,

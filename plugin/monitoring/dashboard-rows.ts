@@ -31,12 +31,11 @@ export const quantiles = [0.5, 0.9, 0.99] as const;
 
 const percentile = (q: number) => `p${Math.round(q * 100)}`;
 
-/** Who records each side, as every panel of the side says. */
-const whose: Readonly<Record<Side, string>> = {
-  server: "as the service's instrumented servers record it (grpc_server_*)",
-  client:
-    "as the instrumented clients calling the service record it (grpc_client_*): the jobs of its callers, not its own",
-};
+/** whose says who records each side, as every panel of the side says. */
+const whose = (side: Side, prefix: string) =>
+  side === "server"
+    ? `as the service's instrumented servers record it (${prefix}grpc_server_*)`
+    : `as the instrumented clients calling the service record it (${prefix}grpc_client_*): the jobs of its callers, not its own`;
 
 /**
  * sideRows are the rows of one side of the service: requests (always), the
@@ -44,9 +43,9 @@ const whose: Readonly<Record<Side, string>> = {
  * (only for the streaming methods, and only when there are some).
  */
 export function sideRows(service: MonitoredService, side: Side): RowSpec[] {
-  const q = sideQueries(service.typeName, side);
+  const q = sideQueries(service.typeName, side, service.metricPrefix);
   const Side = side === "server" ? "Server" : "Client";
-  const of = whose[side];
+  const of = whose(side, service.metricPrefix);
   // What the panel shows, who records it, then what a reader might misread, if anything.
   const text = (what: string, note: string | undefined) => `${what}, ${of}.${note === undefined ? "" : ` ${note}`}`;
   const stat = (title: string, what: string, unit: string, expr: string, note?: string): PanelSpec => ({

@@ -33,7 +33,7 @@ export function dashboardJson(service: MonitoredService): string {
     .time({ from: "now-1h", to: "now" })
     .refresh("30s")
     .tooltip(DashboardCursorSync.Crosshair);
-  for (const v of templateVariables(service.typeName)) dashboard.withVariable(v);
+  for (const v of templateVariables(service.typeName, service.metricPrefix)) dashboard.withVariable(v);
   let id = 0;
   for (const side of ["server", "client"] as const) {
     for (const row of sideRows(service, side)) {
@@ -63,8 +63,8 @@ export function dashboardUid(typeName: string): string {
  * side's targets that expose the service's series (several, or all), then a
  * free matcher added to every selector, such as `cluster="eu1"`.
  */
-function templateVariables(typeName: string) {
-  const families = `{__name__=~"${serverMetricDefs.started.name}|${clientMetricDefs.started.name}",grpc_service=${JSON.stringify(typeName)}`;
+function templateVariables(typeName: string, prefix: string) {
+  const families = `{__name__=~"${prefix}${serverMetricDefs.started.name}|${prefix}${clientMetricDefs.started.name}",grpc_service=${JSON.stringify(typeName)}`;
   const labelValues = (label: string, extra: string) =>
     `label_values(${families}${extra},$${variables.matcher}}, ${label})`;
   const all = { selected: true, text: ["All"], value: ["$__all"] };

@@ -32,6 +32,8 @@ export interface MonitoredService {
   readonly methods: readonly MonitoredMethod[];
   /** histogram is the handling-time histogram's bucket bounds, or undefined when it is off. */
   readonly histogram: { readonly buckets: readonly number[] } | undefined;
+  /** metricPrefix goes before every metric name read: the services' `namespace` and `subsystem`, "" for none. */
+  readonly metricPrefix: string;
 }
 
 /** MonitoredMethod is one method of a MonitoredService. */
@@ -61,6 +63,7 @@ export function monitoredService(service: DescService, options: MonitoringOption
       file: service.file.proto.name,
       methods: service.methods.map((m) => ({ name: m.name, grpcType: grpcType(m), objectives: undefined })),
       histogram: options.histogram,
+      metricPrefix: options.metricPrefix,
     };
   }
   const ofService = objectivesOption(service, service_objectives);
@@ -84,6 +87,7 @@ export function monitoredService(service: DescService, options: MonitoringOption
     file: service.file.proto.name,
     methods,
     histogram: options.histogram,
+    metricPrefix: options.metricPrefix,
   };
 }
 

@@ -1,4 +1,5 @@
 import { defaultBuckets, grpcCodeNames } from "../../runtime/contract.js";
+import { namePrefix } from "../../runtime/registration.js";
 
 /**
  * MonitoringOptions are the plugin options of the monitoring kit: which
@@ -15,6 +16,12 @@ export interface MonitoringOptions {
   readonly histogram: { readonly buckets: readonly number[] } | undefined;
   /** objectives are the defaults every method has unless its service or itself overrides them. */
   readonly objectives: Objectives;
+  /**
+   * metricPrefix goes before every metric name the dashboards and rules
+   * read: "" by default, "shop_api_" for `namespace=shop,subsystem=api`,
+   * as the runtime's `namespace` and `subsystem` options name the metrics.
+   */
+  readonly metricPrefix: string;
 }
 
 /** Objectives are the service level objectives of one method. */
@@ -37,6 +44,8 @@ export const monitoringOptionNames = [
   "slo_latency",
   "slo_latency_percent",
   "slo_fault_codes",
+  "namespace",
+  "subsystem",
 ] as const;
 export type MonitoringOptionName = (typeof monitoringOptionNames)[number];
 
@@ -50,6 +59,8 @@ export const monitoringOptionForms: Readonly<Record<MonitoringOptionName, string
   slo_latency: "slo_latency=SECONDS",
   slo_latency_percent: "slo_latency_percent=PERCENT",
   slo_fault_codes: "slo_fault_codes=CODE:CODE:...",
+  namespace: "namespace=NAME",
+  subsystem: "subsystem=NAME",
 };
 
 /**
@@ -127,7 +138,41 @@ export function monitoringOptions(
     const why = faultCodesProblem(faultCodes);
     if (why !== undefined) throw fail(option("slo_fault_codes"), `slo_fault_codes ${why}`);
   }
-  return { dashboards, rules, histogram, objectives: { availability, latency, faultCodes } };
+  const metricPrefix = prefixOption(given, dashboards || rules, (key, why) => fail(option(key), why));
+  return { dashboards, rules, histogram, objectives: { availability, latency, faultCodes }, metricPrefix };
+}
+
+/**
+ * prefixOption reads `namespace` and `subsystem`, which must be what the
+ * services' ServerMetrics and ClientMetrics are given: the runtime's own
+ * check makes the prefix, so the plugin takes exactly the names it takes.
+ * Without a dashboard or rule file to read the metrics, either one fails.
+ */
+function prefixOption(
+  given: ReadonlyMap<MonitoringOptionName, string>,
+  used: boolean,
+  fail: (key: "namespace" | "subsystem", why: string) => Error,
+): string {
+  for (const key of ["namespace", "subsystem"] as const) {
+    const v = given.get(key);
+    if (v === undefined) continue;
+    if (!used) {
+      throw fail(
+        key,
+        `${key} names the metrics the dashboards and rule files read: it needs dashboards=true or rules=true`,
+      );
+    }
+    try {
+      namePrefix({ [key]: v }, key);
+    } catch {
+      throw fail(
+        key,
+        `${key} must be letters, digits and underscores, not starting with a digit, as the ${key} given to ServerMetrics and ClientMetrics`,
+      );
+    }
+    if (v === "") throw fail(key, `${key} must not be empty: leave the option out for none`);
+  }
+  return namePrefix({ namespace: given.get("namespace"), subsystem: given.get("subsystem") }, "the plugin");
 }
 
 /** percent reads an objective in percent, strictly between 0 and 100. */

@@ -85,9 +85,9 @@ function alert(service: MonitoredService, method: string, b: BurnWindow, o: Obje
   // calls has no ratio (the recording rules divide only by a rate above zero),
   // so a cold start or an idle method never fires.
   const expr = [
-    `${recordName(o.metric, b.long)}${of} > (${b.factor} * ${budget})`,
+    `${recordName(o.metric, b.long, service.metricPrefix)}${of} > (${b.factor} * ${budget})`,
     "and",
-    `${recordName(o.metric, b.short)}${of} > (${b.factor} * ${budget})`,
+    `${recordName(o.metric, b.short, service.metricPrefix)}${of} > (${b.factor} * ${budget})`,
   ].join("\n");
   const path = `${service.typeName}/${method}`;
   const threshold = percentText(decimal(b.factor * budget));

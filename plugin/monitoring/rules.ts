@@ -2,7 +2,7 @@ import { stringify } from "yaml";
 import type { MonitoredMethod, MonitoredService } from "./model.js";
 import { availabilityAlerts, latencyAlerts } from "./rules-alerts.js";
 import { groupedBy, hasLatencyObjective, leMatcher, ofMethods, selector } from "./rules-promql.js";
-import { byLevel, recordName, sloWindows, type Window } from "./slo.js";
+import { byLevel, type RecordedMetric, recordName, sloWindows, type Window } from "./slo.js";
 
 /**
  * ruleFileYaml renders the Prometheus rule file of one service (rules=true):
@@ -37,6 +37,9 @@ function header(service: MonitoredService): string[] {
     "# Recording rules are job_grpc_service_grpc_method:METRIC:OPERATION, summed by job,",
     "# grpc_service and grpc_method over every replica; alerts burn a 30-day error budget.",
   ];
+  if (service.metricPrefix !== "") {
+    lines.push(`# The metrics are read as ${service.metricPrefix}grpc_server_* (plugin options namespace, subsystem).`);
+  }
   if (service.methods.length === 0) return [...lines, "# The service has no methods: no rules."];
   lines.push("# Objectives:");
   for (const m of service.methods) lines.push(`#   ${m.name} (${m.grpcType}): ${objectivesText(m)}`);
@@ -55,12 +58,14 @@ function objectivesText(m: MonitoredMethod): string {
 function recordingRules(service: MonitoredService): RecordingRule[] {
   if (service.methods.length === 0) return [];
   const svc = { grpc_service: service.typeName };
+  const p = service.metricPrefix;
+  const record = (metric: RecordedMetric, w: Window) => recordName(metric, w, p);
   const withObjectives = service.methods.some((m) => m.objectives !== undefined);
   // Without objectives only the dashboards' window is recorded.
   const windows: readonly Window[] = withObjectives ? sloWindows : ["5m"];
   const rules: RecordingRule[] = windows.map((w) => ({
-    record: recordName("grpc_server_handled", w),
-    expr: `${byLevel} (rate(grpc_server_handled_total${selector(svc)}[${w}]))`,
+    record: record("grpc_server_handled", w),
+    expr: `${byLevel} (rate(${p}grpc_server_handled_total${selector(svc)}[${w}]))`,
   }));
   const faults = groupedBy(service.methods, (m) => m.objectives?.faultCodes);
   const latency = groupedBy(service.methods, (m) =>
@@ -69,12 +74,12 @@ function recordingRules(service: MonitoredService): RecordingRule[] {
   for (const w of faults.length === 0 ? [] : windows) {
     const ratios = faults.map(({ key: codes, methods }) => {
       const of = ofMethods(service, methods);
-      const handled = `${recordName("grpc_server_handled", w)}${selector(of)}`;
+      const handled = `${record("grpc_server_handled", w)}${selector(of)}`;
       // Where no fault code has a series (a Go service before its first fault),
       // the faults are zero; where nothing was handled, there is no ratio.
       return [
         "(",
-        `  ${byLevel} (rate(grpc_server_handled_total${selector({ ...of, grpc_code: codes })}[${w}]))`,
+        `  ${byLevel} (rate(${p}grpc_server_handled_total${selector({ ...of, grpc_code: codes })}[${w}]))`,
         "  or",
         `  0 * ${handled}`,
         ")",
@@ -82,20 +87,20 @@ function recordingRules(service: MonitoredService): RecordingRule[] {
         `(${handled} > 0)`,
       ];
     });
-    rules.push({ record: recordName("grpc_server_faults", w), expr: union(ratios) });
+    rules.push({ record: record("grpc_server_faults", w), expr: union(ratios) });
   }
   for (const w of latency.length === 0 ? [] : windows) {
     const ratios = latency.map(({ key: seconds, methods }) => {
       const of = ofMethods(service, methods);
       return [
         "1 - (",
-        `  ${byLevel} (rate(grpc_server_handling_seconds_bucket${selector({ ...of, le: leMatcher(seconds) })}[${w}]))`,
+        `  ${byLevel} (rate(${p}grpc_server_handling_seconds_bucket${selector({ ...of, le: leMatcher(seconds) })}[${w}]))`,
         "  /",
-        `  (${byLevel} (rate(grpc_server_handling_seconds_count${selector(of)}[${w}])) > 0)`,
+        `  (${byLevel} (rate(${p}grpc_server_handling_seconds_count${selector(of)}[${w}])) > 0)`,
         ")",
       ];
     });
-    rules.push({ record: recordName("grpc_server_slow", w), expr: union(ratios) });
+    rules.push({ record: record("grpc_server_slow", w), expr: union(ratios) });
   }
   return rules;
 }

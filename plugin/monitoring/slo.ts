@@ -52,10 +52,11 @@ export type RecordedMetric = "grpc_server_handled" | "grpc_server_faults" | "grp
  * recordName is a recording rule's name in Prometheus's `level:metric:operations`:
  * `job_grpc_service_grpc_method:grpc_server_handled:rate5m` is the calls
  * handled per second, summed over replicas; `...:grpc_server_faults:ratio_rate5m`
- * the share of them that ended with a fault code.
+ * the share of them that ended with a fault code. The metric part carries
+ * the metrics' prefix (`namespace` and `subsystem`), as their names do.
  */
-export function recordName(metric: RecordedMetric, window: Window): string {
-  return `${level}:${metric}:${metric === "grpc_server_handled" ? "rate" : "ratio_rate"}${window}`;
+export function recordName(metric: RecordedMetric, window: Window, prefix: string): string {
+  return `${level}:${prefix}${metric}:${metric === "grpc_server_handled" ? "rate" : "ratio_rate"}${window}`;
 }
 
 /** errorBudget is the share of calls, as a fraction, an objective in percent lets fail: 99.9 gives 0.001. */

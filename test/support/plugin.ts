@@ -13,7 +13,7 @@ export const repo = fileURLToPath(new URL("../../", import.meta.url));
 export const optionsLine =
   "the options are target=ts, generator=ts-proto|grpc-tools|protobuf-ts, import_extension=none|js|ts, ts_proto_file_suffix=SUFFIX, runtime_import=MODULE, " +
   "dashboards=true|false, rules=true|false, histogram=true|false, histogram_buckets=B1:B2:..., slo_availability=PERCENT, " +
-  "slo_latency=SECONDS, slo_latency_percent=PERCENT, slo_fault_codes=CODE:CODE:..., " +
+  "slo_latency=SECONDS, slo_latency_percent=PERCENT, slo_fault_codes=CODE:CODE:..., namespace=NAME, subsystem=NAME, " +
   "js_import_style=module|legacy_commonjs, keep_empty_files=true|false, ts_nocheck=true|false, " +
   "elide_plugin_version=true|false, rewrite_imports=PATTERN:TARGET, map_imports=PATTERN:TARGET";
 
