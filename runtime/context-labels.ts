@@ -1,4 +1,4 @@
-import type { Metadata } from "@grpc/grpc-js";
+import type { CallOptions, Metadata } from "@grpc/grpc-js";
 import { labelCode, labelMethod, labelService, labelType } from "./contract.js";
 import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
@@ -11,6 +11,13 @@ export interface ContextCall {
   readonly path: string;
   /** metadata is the call's: on the server, the request metadata; on the client, the metadata it is made with. */
   readonly metadata: Metadata | undefined;
+  /**
+   * callOptions are, on the client, the options the call is made with: its
+   * deadline, and its `parent` when it is made on behalf of a server call,
+   * whose request metadata then says who the call is for. Undefined on the
+   * server.
+   */
+  readonly callOptions?: CallOptions;
 }
 
 /**

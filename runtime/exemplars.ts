@@ -1,4 +1,4 @@
-import type { Metadata } from "@grpc/grpc-js";
+import type { CallOptions, Metadata } from "@grpc/grpc-js";
 import type { Labels } from "./family.js";
 import { reportFault } from "./fault.js";
 import { loadOptionalPeer } from "./optional-peer.js";
@@ -13,6 +13,8 @@ export interface ExemplarCall {
    * client, the metadata the call is made with.
    */
   readonly metadata: Metadata | undefined;
+  /** callOptions are, on the client, the options the call is made with (its deadline, its parent server call); undefined on the server. */
+  readonly callOptions?: CallOptions;
 }
 
 /** ExemplarLabels returns the labels of a call's exemplar (e.g. its trace id), or undefined for none. */

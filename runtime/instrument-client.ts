@@ -167,10 +167,18 @@ function withMetrics(options: Partial<ClientOptions>, records: Records): Partial
       const record =
         base.context === undefined
           ? base
-          : (base.context.of({ path: base.path, metadata: props.metadata }) as ClientMethodRecord);
+          : (base.context.of({
+              path: base.path,
+              metadata: props.metadata,
+              callOptions: props.callOptions,
+            }) as ClientMethodRecord);
       const oneRequest = !props.methodDefinition.requestStream;
       const oneResponse = !props.methodDefinition.responseStream;
-      const exemplar = record.exemplars?.({ path: record.path, metadata: props.metadata });
+      const exemplar = record.exemplars?.({
+        path: record.path,
+        metadata: props.metadata,
+        callOptions: props.callOptions,
+      });
       const call = oneRequest && oneResponse ? new DirectCall(record, exemplar) : new ClientCall(record, exemplar);
       const callback = props.callback;
       if (callback !== undefined) props.callback = call.reportTo(callback);

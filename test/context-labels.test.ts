@@ -4,11 +4,11 @@
  * maxValues distinct values per label and method (then "__overflow__"), the
  * pre-registered series at "", a failing function counted as "".
  */
-import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { credentials, Metadata, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ClientMetrics, type ContextLabelsOption, ServerMetrics } from "../runtime/index.js";
-import { TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
+import { type PingRequest, type PingResponse, TestServiceClient, TestServiceService } from "../testdata/gen/test.js";
 import { InstrumentedTestServiceClient } from "../testdata/gen/test_grpc_prom.js";
 import { pingRequest, unary } from "./support/calls.js";
 import { type Exposition, key, scrape } from "./support/exposition.js";
@@ -139,6 +139,59 @@ describe("contextLabels on an InstrumentedServer and on the client", () => {
     } finally {
       client.close();
       await running.close();
+    }
+  });
+});
+
+describe("contextLabels and exemplars on the client, from the call's options", () => {
+  it("label a call made on behalf of a server call with its parent's tenant, and give the exemplar function the options", async () => {
+    const registry = new Registry();
+    const backend = await startServer((s) => s.addService(TestServiceService, testService));
+    // The inner client's values come from the server call it is made for: callOptions.parent.
+    const inner = new InstrumentedTestServiceClient(
+      backend.address,
+      credentials.createInsecure(),
+      {},
+      new ClientMetrics({
+        registry,
+        contextLabels: {
+          labels: { tenant: { maxValues: 5 } },
+          fromCall: ({ callOptions }) => ({ tenant: callOptions?.parent?.metadata.get("x-tenant")[0] as string }),
+        },
+        exemplars: ({ callOptions }) => ({ via: callOptions?.parent === undefined ? "direct" : "parent" }),
+      }),
+    );
+    const front = await startServer((s) =>
+      s.addService(TestServiceService, {
+        ...testService,
+        ping: (call: ServerUnaryCall<PingRequest, PingResponse>, callback: sendUnaryData<PingResponse>) =>
+          inner.pingEmpty({}, new Metadata(), { parent: call, deadline: Date.now() + 5_000 }, callback),
+      }),
+    );
+    const client = new TestServiceClient(front.address, credentials.createInsecure());
+    try {
+      for (const id of ["t1", "t2", "t1"]) {
+        const { status: s } = await unary((_md, opts, cb) => client.ping(pingRequest(), tenant(id), opts, cb));
+        expect(s.code).toBe(status.OK);
+      }
+      await unary((md, opts, cb) => inner.pingEmpty({}, md, opts, cb));
+      expect(byTenant(await scrape(registry), "grpc_client_handled_total", "PingEmpty", { grpc_code: "OK" })).toEqual({
+        "": 1,
+        t1: 2,
+        t2: 1,
+      });
+      registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+      const exemplars = (await registry.metrics())
+        .split("\n")
+        .filter((l) => l.startsWith("grpc_client_handled_total{") && l.includes(" # {"))
+        .map((l) => `${/tenant="(\w*)"/.exec(l)?.[1]} ${/ # (\{[^}]*\})/.exec(l)?.[1]}`)
+        .sort();
+      expect(exemplars).toEqual([' {via="direct"}', 't1 {via="parent"}', 't2 {via="parent"}']);
+    } finally {
+      client.close();
+      inner.close();
+      await front.close();
+      await backend.close();
     }
   });
 });
