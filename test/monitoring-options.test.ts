@@ -114,7 +114,12 @@ describe("a monitoring option that cannot be met fails the run with one PluginEr
       "subsystem=1api",
       "subsystem must be letters, digits and underscores, not starting with a digit, as the subsystem given to ServerMetrics and ClientMetrics",
     ],
-    ["an empty namespace", `${base},namespace=`, "namespace=", "namespace must not be empty: leave the option out for none"],
+    [
+      "an empty namespace",
+      `${base},namespace=`,
+      "namespace=",
+      "namespace must not be empty: leave the option out for none",
+    ],
     [
       "a namespace without dashboards or rules",
       "target=ts,namespace=shop",
