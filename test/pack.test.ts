@@ -81,7 +81,13 @@ const projects = (): readonly Project[] => [
       "@opentelemetry/sdk-trace-base",
       "@prometheus-io/client",
     ].map(pinned),
-    sources: { "server.ts": serverTs, "loader.ts": loaderTs, "options.ts": optionsTs, "cluster.ts": clusterTs },
+    sources: {
+      "impl.ts": implTs("TestServiceServer", "./gen/test.js", "Value"),
+      "server.ts": serverTs,
+      "loader.ts": loaderTs,
+      "options.ts": optionsTs,
+      "cluster.ts": clusterTs,
+    },
   },
   {
     kind: "cjs",
@@ -91,7 +97,11 @@ const projects = (): readonly Project[] => [
     pluginOpts: ["target=ts", "dashboards=true", "rules=true"],
     generatedImport: `from "./test"`,
     extraDeps: [],
-    sources: { "server.ts": serverTs, "loader.ts": loaderTs },
+    sources: {
+      "impl.ts": implTs("TestServiceServer", "./gen/test", "Value"),
+      "server.ts": serverTs,
+      "loader.ts": loaderTs,
+    },
   },
   {
     // protobuf-ts imports without extensions: CommonJS, as docs/generators.md says, and its entry as that page gives it.
@@ -104,7 +114,11 @@ const projects = (): readonly Project[] => [
     pluginOpts: ["target=ts", "generator=protobuf-ts", "dashboards=true", "rules=true"],
     generatedImport: `from "./test.grpc-server"`,
     extraDeps: ["@protobuf-ts/plugin", "@protobuf-ts/runtime", "@protobuf-ts/runtime-rpc"].map(pinned),
-    sources: { "server.ts": protobufTsServerTs, "loader.ts": loaderTs },
+    sources: {
+      "impl.ts": implTs("ITestService", "./gen/test.grpc-server", "value"),
+      "server.ts": protobufTsServerTs,
+      "loader.ts": loaderTs,
+    },
   },
 ];
 
@@ -183,21 +197,30 @@ ${p.generator}
     opt: [${p.pluginOpts.join(", ")}]
 `;
 
+/**
+ * implTs is the service every project's scripts serve (go-grpc-prometheus's
+ * test service, answering at once), for the generator's names: its
+ * implementation type, where that comes from, and the response's field.
+ */
+const implTs = (type: string, from: string, field: "Value" | "value") => `import type { ${type} } from "${from}";
+
+export const impl: ${type} = {
+  pingEmpty: (_call, callback) => callback(null, { ${field}: "I like kittens.", counter: 42 }),
+  ping: (call, callback) => callback(null, { ${field}: call.request.value, counter: 42 }),
+  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
+  pingList: (call) => call.end(),
+  pingClientStream: (_call, callback) => callback(null, { ${field}: "", counter: 0 }),
+  pingStream: (call) => call.end(),
+};
+`;
+
 /** serverTs is valid in both module kinds: relative ".js" specifiers resolve under NodeNext either way, and no top-level await. */
 const serverTs = `import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { TestServiceService, type TestServiceClient, type TestServiceServer } from "./gen/test.js";
+import { TestServiceService, type TestServiceClient } from "./gen/test.js";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
-
-const impl: TestServiceServer = {
-  pingEmpty: (_call, callback) => callback(null, { Value: "I like kittens.", counter: 42 }),
-  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
-  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
-  pingList: (call) => call.end(),
-  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
-  pingStream: (call) => call.end(),
-};
+import { impl } from "./impl.js";
 
 async function main(): Promise<void> {
   const registry = new Registry();
@@ -275,18 +298,10 @@ server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) 
 const protobufTsServerTs = `import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { type ITestService, testServiceDefinition } from "./gen/test.grpc-server";
+import { testServiceDefinition } from "./gen/test.grpc-server";
 import type { ITestServiceClient } from "./gen/test.grpc-client";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom";
-
-const impl: ITestService = {
-  pingEmpty: (_call, callback) => callback(null, { value: "I like kittens.", counter: 42 }),
-  ping: (call, callback) => callback(null, { value: call.request.value, counter: 42 }),
-  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
-  pingList: (call) => call.end(),
-  pingClientStream: (_call, callback) => callback(null, { value: "", counter: 0 }),
-  pingStream: (call) => call.end(),
-};
+import { impl } from "./impl";
 
 async function main(): Promise<void> {
   const registry = new Registry();
@@ -328,8 +343,9 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { Registry, type RegistryContentType } from "prom-client";
 import { ClientMetrics, type ContextLabelsOption, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { TestServiceService, type TestServiceServer } from "./gen/test.js";
+import { TestServiceService } from "./gen/test.js";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+import { impl } from "./impl.js";
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(new BasicTracerProvider());
@@ -340,15 +356,6 @@ const tenant: ContextLabelsOption = {
 };
 const common = { namespace: "shop", subsystem: "api", preregisteredCodes: ["OK", "NotFound"], contextLabels: tenant } as const;
 const histogram = { buckets: [5], withGrpcCode: true };
-
-const impl: TestServiceServer = {
-  pingEmpty: (_call, callback) => callback(null, { Value: "I like kittens.", counter: 42 }),
-  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
-  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
-  pingList: (call) => call.end(),
-  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
-  pingStream: (call) => call.end(),
-};
 
 async function main(): Promise<void> {
   // A registry that may render either format: exemplars only show in OpenMetrics.
@@ -408,23 +415,15 @@ const clusterTs = `import cluster from "node:cluster";
 import { createRequire } from "node:module";
 import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from "@grpc/grpc-js";
 import { ClientMetrics, ServerMetrics } from "protoc-gen-grpc-prom/runtime";
-import { TestServiceService, type TestServiceServer } from "./gen/test.js";
+import { TestServiceService } from "./gen/test.js";
 import { InstrumentedTestServiceClient, instrumentTestServiceServer } from "./gen/test_grpc_prom.js";
+import { impl } from "./impl.js";
 
 // @prometheus-io/client's ClusterRegistry is prom-client's AggregatorRegistry under a new name.
 const lib = createRequire(import.meta.url)(process.env.CLIENT_LIB ?? "prom-client") as typeof import("prom-client") & {
   ClusterRegistry?: typeof import("prom-client").AggregatorRegistry;
 };
 const Aggregator = lib.ClusterRegistry ?? lib.AggregatorRegistry;
-
-const impl: TestServiceServer = {
-  pingEmpty: (_call, callback) => callback(null, { Value: "", counter: 0 }),
-  ping: (call, callback) => callback(null, { Value: call.request.value, counter: 42 }),
-  pingError: (call, callback) => callback({ code: call.request.errorCodeReturned, details: "Userspace error." }),
-  pingList: (call) => call.end(),
-  pingClientStream: (_call, callback) => callback(null, { Value: "", counter: 0 }),
-  pingStream: (call) => call.end(),
-};
 
 if (cluster.isPrimary) {
   const aggregator = new Aggregator();

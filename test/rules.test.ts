@@ -80,6 +80,8 @@ const golden = "target=ts,rules=true,histogram=true,slo_latency=0.25";
 const shopFiles = generatedFiles(shop, golden);
 const r = (name: string) => ruleFile(shopFiles.get(name)!);
 
+/** oneMethod is a service of one unary method, p.S/A. */
+const oneMethod = { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' };
 const windows = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 const level = "job_grpc_service_grpc_method";
 
@@ -201,10 +203,7 @@ describe("a rule file per service, its objectives from the custom options", () =
   });
 
   it('matches an integer bound as clients print it (le="1") and as Prometheus 3 stores it (le="1.0")', () => {
-    const files = generatedFiles(
-      { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' },
-      "target=ts,rules=true,histogram=true,slo_latency=1",
-    );
+    const files = generatedFiles(oneMethod, "target=ts,rules=true,histogram=true,slo_latency=1");
     const rules = ruleFile(files.get("p_S.rules.yml")!).groups[0]!.rules;
     expect(rules.find((x) => x.record?.endsWith("slow:ratio_rate5m"))!.expr).toContain('le=~"1|1\\\\.0"');
   });
@@ -301,6 +300,18 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
   const scratch = mkdtempSync(join(tmpdir(), "grpc-prom-rules-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+  /** testRules writes a promtool unit test suite beside the rule files in scratch and runs it: it must pass. */
+  const testRules = (name: string, suite: object) => {
+    writeFileSync(join(scratch, name), stringify(suite));
+    const { status, output } = promtool("test", "rules", join(scratch, name));
+    expect(status, output).toBe(0);
+  };
+  /** sample is one expected sample of a promql_expr_test, for p.S/A's job. */
+  const sample = (expr: string, value: number) => ({
+    labels: `${expr}{job="p",grpc_service="p.S",grpc_method="A"}`,
+    value,
+  });
+
   const goldens = ruleFilesUnder(join(repo, "testdata", "gen"));
   it.each(goldens.map((f) => [relative(repo, f), f]))(
     "check rules --lint-fatal (no duplicate rule): %s",
@@ -381,14 +392,12 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
         },
       ],
     };
-    writeFileSync(join(scratch, "shop.test.yml"), stringify(suite));
-    const { status, output } = promtool("test", "rules", join(scratch, "shop.test.yml"));
-    expect(status, output).toBe(0);
+    testRules("shop.test.yml", suite);
   }, 60_000);
 
   it("test rules: with namespace and subsystem, the rules read the metrics by their prefixed names and alert", () => {
     const files = generatedFiles(
-      { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' },
+      oneMethod,
       "target=ts,rules=true,histogram=true,slo_latency=1,namespace=shop,subsystem=api",
     );
     const text = files.get("p_S.rules.yml")!;
@@ -428,28 +437,17 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
             {
               expr: "job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate1h",
               eval_time: "2h",
-              exp_samples: [
-                {
-                  labels:
-                    'job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate1h{job="p",grpc_service="p.S",grpc_method="A"}',
-                  value: 0.1,
-                },
-              ],
+              exp_samples: [sample("job_grpc_service_grpc_method:shop_api_grpc_server_faults:ratio_rate1h", 0.1)],
             },
           ],
         },
       ],
     };
-    writeFileSync(join(scratch, "prefixed.test.yml"), stringify(suite));
-    const { status, output } = promtool("test", "rules", join(scratch, "prefixed.test.yml"));
-    expect(status, output).toBe(0);
+    testRules("prefixed.test.yml", suite);
   }, 60_000);
 
   it('test rules: an integer bound counts a replica\'s le="1" and another\'s le="1.0" alike', () => {
-    const files = generatedFiles(
-      { "p.proto": 'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); }' },
-      "target=ts,rules=true,histogram=true,slo_latency=1",
-    );
+    const files = generatedFiles(oneMethod, "target=ts,rules=true,histogram=true,slo_latency=1");
     writeFileSync(join(scratch, "p_S.rules.yml"), files.get("p_S.rules.yml")!);
     const histogram = (instance: string, suffix: string, le: string, perStep: number) => ({
       series: `grpc_server_handling_seconds_${suffix}{job="p",instance="${instance}",grpc_type="unary",grpc_service="p.S",grpc_method="A"${le}}`,
@@ -472,20 +470,12 @@ describe.skipIf(promtoolMissing)(`promtool (${promtoolMissing ?? "present"})`, (
             {
               expr: "job_grpc_service_grpc_method:grpc_server_slow:ratio_rate5m",
               eval_time: "30m",
-              exp_samples: [
-                {
-                  labels:
-                    'job_grpc_service_grpc_method:grpc_server_slow:ratio_rate5m{job="p",grpc_service="p.S",grpc_method="A"}',
-                  value: 0.04999999999999993,
-                },
-              ],
+              exp_samples: [sample("job_grpc_service_grpc_method:grpc_server_slow:ratio_rate5m", 0.04999999999999993)],
             },
           ],
         },
       ],
     };
-    writeFileSync(join(scratch, "p.test.yml"), stringify(suite));
-    const { status, output } = promtool("test", "rules", join(scratch, "p.test.yml"));
-    expect(status, output).toBe(0);
+    testRules("p.test.yml", suite);
   }, 60_000);
 });
