@@ -1,10 +1,9 @@
-import { Readable, Writable } from "node:stream";
 import { clone, toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { protocGenGrpcProm } from "../plugin/plugin.js";
-import { runPlugin } from "../plugin/run-node.js";
 import { optionsLine, requestFor } from "./support/plugin.js";
+import { runInProcess } from "./support/plugin-run.js";
 
 // One buf build; each case runs the plugin on it with its own parameter, as
 // the bin does (stdin, stdout, stderr, exit code), in this process.
@@ -13,24 +12,11 @@ const request = requestFor({
     'syntax = "proto3"; package p; message M {} service S { rpc A(M) returns (M); rpc W(M) returns (stream M); }',
 });
 
-async function run(parameter: string): Promise<{ code: number; stderr: string; files: number }> {
+async function run(parameter: string): Promise<{ code: number | null; stderr: string; files: number }> {
   const r = clone(CodeGeneratorRequestSchema, request);
   r.parameter = parameter;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const sink = (to: Buffer[]) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        to.push(chunk);
-        done();
-      },
-    });
-  const code = await runPlugin(protocGenGrpcProm, [], {
-    stdin: Readable.from([Buffer.from(toBinary(CodeGeneratorRequestSchema, r))]),
-    stdout: sink(out),
-    stderr: sink(err),
-  });
-  return { code, stderr: Buffer.concat(err).toString(), files: Buffer.concat(out).length };
+  const { code, stdout, stderr } = await runInProcess(toBinary(CodeGeneratorRequestSchema, r));
+  return { code, stderr, files: stdout.length };
 }
 
 const base = "target=ts,rules=true,histogram=true";

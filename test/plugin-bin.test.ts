@@ -1,19 +1,13 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
 import { clone, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { protocGenGrpcProm } from "../plugin/plugin.js";
-import { runPlugin } from "../plugin/run-node.js";
 import { version } from "../plugin/version.js";
 import { optionsLine, repo, requestFor } from "./support/plugin.js";
+import { type PluginExit, runInProcess } from "./support/plugin-run.js";
 
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
+type Exit = PluginExit;
 
 /** spawnBin runs the plugin's bin from source, as buf.gen.yaml does, with input on stdin. */
 function spawnBin(input: Uint8Array, args: string[] = []): Promise<Exit> {
@@ -26,26 +20,6 @@ function spawnBin(input: Uint8Array, args: string[] = []): Promise<Exit> {
     );
     child.stdin?.end(input);
   });
-}
-
-/** runInProcess does what the bin does, in this process: a process each would take seconds. */
-async function runInProcess(input: Uint8Array, args: string[] = []): Promise<Exit> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const sink = (to: Buffer[]) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        to.push(chunk);
-        done();
-      },
-    });
-  const io = {
-    stdin: Readable.from(input.length > 0 ? [Buffer.from(input)] : []),
-    stdout: sink(out),
-    stderr: sink(err),
-  };
-  const code = await runPlugin(protocGenGrpcProm, args, io);
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
 }
 
 const request = requestFor({
