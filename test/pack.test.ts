@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectWorkersSummed } from "./support/cluster.js";
 import { key, parseExposition } from "./support/exposition.js";
 import { repo } from "./support/plugin.js";
 import { promtoolBin, promtoolMissing } from "./support/prometheus.js";
@@ -408,7 +409,7 @@ main().catch((err) => {
  * clusterTs is the README's cluster wiring with the generated wrappers:
  * the primary forks two workers and prints what its aggregating registry
  * gathers from them; each worker constructs its metrics on the library's
- * global register, serves, and calls itself (worker n makes n + 1 Ping
+ * global register (the histogram on), serves, and calls itself (worker n makes n + 1 Ping
  * calls and one PingError). CLIENT_LIB picks the metrics library.
  */
 const clusterTs = `import cluster from "node:cluster";
@@ -445,7 +446,7 @@ if (cluster.isPrimary) {
   // A worker answers the primary's requests once it has made an aggregating registry of its own.
   new Aggregator();
   const server = new Server();
-  server.addService(TestServiceService, instrumentTestServiceServer(impl, new ServerMetrics({ registry: lib.register })));
+  server.addService(TestServiceService, instrumentTestServiceServer(impl, new ServerMetrics({ registry: lib.register, handlingTimeHistogram: true })));
   server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), async (err, port) => {
     if (err) throw err;
     const client = new InstrumentedTestServiceClient(
@@ -744,25 +745,10 @@ describe("go-grpc-middleware v2's options from the packed tarball, every one on 
 });
 
 describe("cluster mode from the packed tarball, two real workers (esm project)", () => {
-  /** expectSums checks the primary's exposition: worker 0 made 1 Ping, worker 1 made 2, each one PingError. */
-  const expectSums = (stdout: string) => {
-    const series = parseExposition(stdout).series;
-    expect(series.get(key("grpc_server_started_total", labels("Ping", "unary"))), stdout).toBe(3);
-    expect(series.get(key("grpc_server_handled_total", { ...labels("Ping", "unary"), grpc_code: "OK" }))).toBe(3);
-    expect(
-      series.get(key("grpc_server_handled_total", { ...labels("PingError", "unary"), grpc_code: "NotFound" })),
-    ).toBe(2);
-    expect(series.get(key("grpc_client_handled_total", { ...labels("Ping", "unary"), grpc_code: "OK" }))).toBe(3);
-    expect(series.get(key("grpc_client_msg_received_total", labels("Ping", "unary")))).toBe(3);
-    // The zeros of the label sets never used are summed too, and kept.
-    expect(series.get(key("grpc_server_started_total", labels("PingStream", "bidi_stream")))).toBe(0);
-    expect([...series.keys()].filter((k) => k.startsWith("grpc_server_handled_total{"))).toHaveLength(6 * 17);
-  };
-
   it("sums the workers' series on prom-client's AggregatorRegistry", async () => {
     expect(setup.get("esm")?.message).toBeUndefined();
     const { stdout } = await run(join(root!, "esm"), process.execPath, ["dist/cluster.js"], 40_000);
-    expectSums(stdout);
+    expectWorkersSummed(parseExposition(stdout));
   });
 
   it("sums them on @prometheus-io/client's ClusterRegistry, under Node 22", async () => {
@@ -771,7 +757,7 @@ describe("cluster mode from the packed tarball, two real workers (esm project)",
     const { stdout } = await run(join(root!, "esm"), node22, ["dist/cluster.js"], 40_000, {
       CLIENT_LIB: "@prometheus-io/client",
     });
-    expectSums(stdout);
+    expectWorkersSummed(parseExposition(stdout));
   });
 });
 
