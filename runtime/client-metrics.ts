@@ -1,6 +1,5 @@
-import { type ContextLabels, type ContextLabelsOption, contextLabels, recordWithVariants } from "./context-labels.js";
-import { clientMetricDefs, labelCode, type MetricDef } from "./contract.js";
-import { type ExemplarSource, type ExemplarsOption, exemplarSource } from "./exemplars.js";
+import { recordWithVariants } from "./context-labels.js";
+import { clientMetricDefs, type MetricDef } from "./contract.js";
 import { Family, type Labels } from "./family.js";
 import {
   type Cells,
@@ -10,32 +9,24 @@ import {
   histogramOption,
   histogramShape,
 } from "./histogram.js";
-import { checkConstLabels, methodLabels } from "./labels.js";
+import { methodLabels } from "./labels.js";
 import { MethodRecord, type MethodRecordOptions } from "./method-record.js";
 import type { MethodLabels } from "./method-table.js";
+import { handlingHistogram, type MetricsOptions, type Shared, sharedOptions } from "./metrics-options.js";
 import { checkKeys } from "./options.js";
-import { type PreregisteredCodes, preregisteredCodes } from "./preregistered-codes.js";
 import {
   type CounterFamilies,
   counterFamilies,
-  labelNames,
   markDefault,
-  namePrefix,
-  prefixedDefs,
   Records,
   registerAll,
   rejoin,
   remember,
 } from "./registration.js";
-import { globalRegistry, type MetricsRegistry } from "./registry.js";
+import type { MetricsRegistry } from "./registry.js";
 
-/** ClientMetricsOptions configures a ClientMetrics. */
-export interface ClientMetricsOptions {
-  /**
-   * registry receives the metric families: a prom-client or @prometheus-io/client
-   * Registry; default: the global `register` of whichever is installed.
-   */
-  readonly registry?: MetricsRegistry;
+/** ClientMetricsOptions configures a ClientMetrics: the options both sides share, and the client's histograms. */
+export interface ClientMetricsOptions extends MetricsOptions {
   /** handlingTimeHistogram enables grpc_client_handling_seconds: from the start of a call to its status. */
   readonly handlingTimeHistogram?: boolean | ClientHistogramOptions;
   /**
@@ -46,33 +37,6 @@ export interface ClientMetricsOptions {
   readonly streamReceiveTimeHistogram?: boolean | HistogramOptions;
   /** streamSendTimeHistogram enables grpc_client_msg_send_handling_seconds on streaming methods: the time of each send. */
   readonly streamSendTimeHistogram?: boolean | HistogramOptions;
-  /** constLabels are added to every series, as Go's ConstLabels. */
-  readonly constLabels?: Readonly<Record<string, string>>;
-  /** namespace goes before every family's name, with an underscore: "myapp_grpc_client_started_total" (v2's WithNamespace). */
-  readonly namespace?: string;
-  /** subsystem goes after the namespace, before the name (v2's WithSubsystem). */
-  readonly subsystem?: string;
-  /**
-   * preregisteredCodes chooses the codes whose series every method has at
-   * zero from the start: "all" (the default), "none", or a list; the others
-   * appear when they first happen.
-   */
-  readonly preregisteredCodes?: PreregisteredCodes;
-  /**
-   * exemplars puts an exemplar on the handled counter and the histogram's
-   * buckets, shown when the registry renders OpenMetrics: `true` takes the
-   * trace id and span id of the OpenTelemetry span active as a call starts
-   * (@opentelemetry/api, an optional peer); a function gives the labels.
-   */
-  readonly exemplars?: ExemplarsOption;
-  /**
-   * contextLabels adds labels whose values come from each call's metadata
-   * (go-grpc-middleware v2's WithContextLabels and WithLabelsFromContext),
-   * after the standard ones, on every family; each with a bound on its
-   * distinct values per method, past which a value counts as "__overflow__".
-   * The pre-registered series carry "".
-   */
-  readonly contextLabels?: ContextLabelsOption;
 }
 
 /** ClientHistogramOptions configures grpc_client_handling_seconds. */
@@ -99,7 +63,6 @@ const optionKeys = [
   "contextLabels",
 ] as const;
 const histogramKeys = ["buckets"] as const;
-const handlingKeys = ["buckets", "withGrpcCode"] as const;
 
 interface Histogram {
   readonly family: Family;
@@ -146,53 +109,42 @@ export class ClientMetrics {
   /** registry is where the metric families are registered. */
   readonly registry: MetricsRegistry;
   private readonly families: CounterFamilies & { readonly handlingSeconds: Family | undefined };
-  private readonly constLabels: Labels;
-  private readonly preregistered: readonly boolean[];
-  private readonly exemplars: ExemplarSource | undefined;
-  private readonly context: ContextLabels | undefined;
+  private readonly shared: Shared<typeof clientMetricDefs>;
   private readonly handling: { shape: HistogramShape; withGrpcCode: boolean } | undefined;
   private readonly recv: Histogram | undefined;
   private readonly send: Histogram | undefined;
   private readonly records = new Records((method) => {
-    const make = (context: Labels) =>
+    const { constLabels, preregistered, exemplars, context } = this.shared;
+    const make = (values: Labels) =>
       new ClientMethodRecord({
         method,
-        labels: methodLabels(method, { ...this.constLabels, ...context }),
+        labels: methodLabels(method, { ...constLabels, ...values }),
         families: this.families,
         latency: this.handling,
-        preregistered: this.preregistered,
-        exemplars: this.exemplars,
+        preregistered,
+        exemplars,
         recv: this.recv,
         send: this.send,
       });
-    return recordWithVariants(this.context, make);
+    return recordWithVariants(context, make);
   });
 
   constructor(options: ClientMetricsOptions = {}) {
     checkKeys(options, optionKeys, owner);
-    this.registry = options.registry ?? globalRegistry(owner);
-    this.constLabels = checkConstLabels(options.constLabels, owner);
-    this.preregistered = preregisteredCodes(options.preregisteredCodes, owner);
-    this.exemplars = exemplarSource(options.exemplars, owner);
-    this.context = contextLabels(options.contextLabels, owner, Object.keys(this.constLabels));
-    const labels = labelNames([...Object.keys(this.constLabels), ...(this.context?.names ?? [])]);
-    const d = prefixedDefs(clientMetricDefs, namePrefix(options, owner));
+    const shared = sharedOptions(options, owner, clientMetricDefs);
+    this.shared = shared;
+    this.registry = shared.registry;
+    const { defs: d, labels } = shared;
     const histogram = (option: boolean | HistogramOptions | undefined, name: string, def: MetricDef) => {
       const h = histogramOption(option, histogramKeys, `${owner} ${name}`);
       return (
         h && { family: new Family(def.name, def.help, "histogram", labels), shape: histogramShape(def.name, h.bounds) }
       );
     };
-    const h = histogramOption(options.handlingTimeHistogram, handlingKeys, `${owner} handlingTimeHistogram`);
-    const withGrpcCode = h?.options.withGrpcCode === true;
-    const def = d.handlingSeconds;
-    const handling = h && {
-      family: new Family(def.name, def.help, "histogram", withGrpcCode ? [...labels, labelCode] : labels),
-      shape: histogramShape(def.name, h.bounds),
-    };
+    const handling = handlingHistogram(options.handlingTimeHistogram, owner, d.handlingSeconds, labels);
     this.recv = histogram(options.streamReceiveTimeHistogram, "streamReceiveTimeHistogram", d.recvSeconds);
     this.send = histogram(options.streamSendTimeHistogram, "streamSendTimeHistogram", d.sendSeconds);
-    this.handling = handling && { shape: handling.shape, withGrpcCode };
+    this.handling = handling?.latency;
     this.families = { ...counterFamilies(d, labels), handlingSeconds: handling?.family };
     const all = [...Object.values(this.families), this.recv?.family, this.send?.family];
     registerAll(this.registry, all, owner);

@@ -25,6 +25,7 @@ export {
 export { instrumentServer } from "./instrument-server.js";
 export { InstrumentedServer } from "./instrumented-server.js";
 export type { MethodLabels, MethodTable } from "./method-table.js";
+export type { MetricsOptions } from "./metrics-options.js";
 export type { GrpcCodeName, PreregisteredCodes } from "./preregistered-codes.js";
 export type { MetricsRegistry } from "./registry.js";
 export {
